@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace ChangeDesk.Audit;
+
+/// <summary>One append-only entry of the audit trail, chained to its predecessor by hash.</summary>
+public sealed class AuditRecord
+{
+    public long Sequence { get; init; }
+    public DateTimeOffset At { get; init; }
+    public Guid? ActorId { get; init; }
+    public required string ActorName { get; init; }
+    public Guid? TenantId { get; init; }
+    public int? ChangeId { get; init; }
+    public required string EntityType { get; init; }
+    public required string EntityId { get; init; }
+
+    /// <summary>created, updated or deleted.</summary>
+    public required string Action { get; init; }
+
+    /// <summary>What the user did, in words ("Announce", "Complete task"), when known.</summary>
+    public string? Operation { get; init; }
+
+    public string? Before { get; init; }
+    public string? After { get; init; }
+    public required string PreviousHash { get; init; }
+    public required string Hash { get; init; }
+}
+
+public static class AuditChain
+{
+    public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    public static string ComputeHash(AuditRecord r) => ComputeHash(
+        r.Sequence, r.At, r.ActorId, r.ActorName, r.TenantId, r.ChangeId, r.EntityType, r.EntityId, r.Action, r.Operation, r.Before, r.After, r.PreviousHash);
+
+    public static string ComputeHash(
+        long sequence, DateTimeOffset at, Guid? actorId, string actorName, Guid? tenantId, int? changeId,
+        string entityType, string entityId, string action, string? operation, string? before, string? after, string previousHash)
+    {
+        // Length-prefixed fields so that no two different records can produce the same input.
+        var sb = new StringBuilder();
+        foreach (var field in new[]
+                 {
+                     sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     at.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     actorId?.ToString() ?? "", actorName, tenantId?.ToString() ?? "",
+                     changeId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+                     entityType, entityId, action, operation ?? "", before ?? "", after ?? "", previousHash,
+                 })
+        {
+            sb.Append(field.Length).Append(':').Append(field).Append('|');
+        }
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+    }
+
+    /// <summary>Timestamps are kept to the microsecond so that every database stores them exactly.</summary>
+    public static DateTimeOffset Normalize(DateTimeOffset at) =>
+        new(at.UtcTicks - at.UtcTicks % 10, TimeSpan.Zero);
+
+    /// <summary>Walks the records in sequence order and reports the first one that breaks the chain.</summary>
+    public static AuditVerification Verify(IEnumerable<AuditRecord> ordered)
+    {
+        var verifier = new Verifier();
+        foreach (var r in ordered)
+        {
+            if (!verifier.Accept(r))
+            {
+                break;
+            }
+        }
+        return verifier.Result;
+    }
+
+    /// <summary>Checks records one at a time, so a long trail can be verified page by page.</summary>
+    public sealed class Verifier
+    {
+        string expectedPrevious = GenesisHash;
+        long expectedSequence = 1, count;
+        AuditVerification? broken;
+
+        public AuditVerification Result => broken ?? new AuditVerification(true, count, null, null, expectedPrevious);
+
+        public bool Accept(AuditRecord r)
+        {
+            if (broken is not null)
+            {
+                return false;
+            }
+            if (r.Sequence != expectedSequence)
+            {
+                broken = AuditVerification.Broken(count, expectedSequence, $"record {expectedSequence} is missing (found {r.Sequence} next)");
+            }
+            else if (r.PreviousHash != expectedPrevious)
+            {
+                broken = AuditVerification.Broken(count, r.Sequence, $"record {r.Sequence} does not point at the hash of record {r.Sequence - 1}");
+            }
+            else if (ComputeHash(r) != r.Hash)
+            {
+                broken = AuditVerification.Broken(count, r.Sequence, $"record {r.Sequence} was altered: its content no longer matches its hash");
+            }
+            if (broken is not null)
+            {
+                return false;
+            }
+            expectedPrevious = r.Hash;
+            expectedSequence++;
+            count++;
+            return true;
+        }
+    }
+}
+
+public sealed record AuditVerification(bool IsIntact, long RecordsChecked, long? FirstBadSequence, string? Problem, string? HeadHash)
+{
+    public static AuditVerification Broken(long checkedCount, long sequence, string problem) =>
+        new(false, checkedCount, sequence, problem, null);
+}

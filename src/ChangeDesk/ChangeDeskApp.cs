@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ChangeDesk.Audit;
+using ChangeDesk.Changes;
+using ChangeDesk.Data;
+using ChangeDesk.Responsibility;
+using ChangeDesk.Tenancy;
+using ChangeDesk.Web;
+using Microsoft.AspNetCore.DataProtection;
+using Scalar.AspNetCore;
+
+namespace ChangeDesk;
+
+/// <summary>The service's composition: every capability's services and endpoints, listed in one place.</summary>
+public static class ChangeDeskApp
+{
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(ChangeDeskApp).Assembly.GetName().Name,
+        });
+        if (args.Contains("--demo"))
+        {
+            builder.Configuration["Demo:Seed"] = "true";
+        }
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddHttpContextAccessor();
+        services.AddScoped<CurrentUser>();
+        services.AddChangeDeskDatabase(builder.Configuration, builder.Environment.ContentRootPath);
+        services.AddSingleton(builder.Configuration.GetSection(ServiceOptions.Section).Get<ServiceOptions>() ?? new ServiceOptions());
+        services.AddSingleton(builder.Configuration.GetSection(DemoOptions.Section).Get<DemoOptions>() ?? new DemoOptions());
+        services.AddSingleton<MarkdownRenderer>();
+        services.AddScoped<Accounts>();
+        services.AddScoped<MatrixService>();
+        services.AddScoped<ChangeWorkflow>();
+        services.AddScoped<AuditTrail>();
+        services.AddHostedService<StartupTasks>();
+
+        // Sign-in cookies stay valid across restarts and across instances that share the keys folder.
+        var keys = Path.Combine(builder.Environment.ContentRootPath, builder.Configuration["DataProtection:KeysPath"] ?? "data/keys");
+        services.AddDataProtection().SetApplicationName("ChangeDesk").PersistKeysToFileSystem(new DirectoryInfo(keys));
+        services.AddChangeDeskAuth();
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
+        services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "ChangeDesk API";
+            doc.Info.Description = "Change management for a managed desktop service. Authenticate with `Authorization: Bearer <token>`; errors are RFC 9457 problem details.";
+            return Task.CompletedTask;
+        }));
+        services.AddRazorPages(o =>
+        {
+            o.RootDirectory = "/";
+            o.Conventions.AuthorizeFolder("/");
+            o.Conventions.AllowAnonymousToPage("/Web/Login");
+        });
+        services.AddHealthChecks();
+        return builder;
+    }
+
+    public static void ConfigureJson(JsonSerializerOptions options)
+    {
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
+    }
+
+    public static void Configure(WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(StatusPages.WriteAsync);
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealthChecks("/healthz").AllowAnonymous();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference("/api-reference", o => o.WithTitle("ChangeDesk API")).AllowAnonymous();
+
+        app.MapTenancy();
+        app.MapResponsibility();
+        app.MapChangeTypes();
+        app.MapChanges();
+        app.MapAudit();
+        app.MapRazorPages();
+    }
+}

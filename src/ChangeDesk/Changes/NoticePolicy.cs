@@ -1,0 +1,40 @@
+namespace ChangeDesk.Changes;
+
+/// <summary>
+/// The seed's advance-notice rule: a change that requires administrator action must be announced at least
+/// N days before it takes effect. Days are calendar days in the service's time zone, so a notice period
+/// that spans a daylight-saving switch is still "five days" on the wall clock.
+/// </summary>
+public static class NoticePolicy
+{
+    public static DateTimeOffset EarliestAllowedStart(DateTimeOffset now, int noticeDays, TimeZoneInfo zone)
+    {
+        var local = TimeZoneInfo.ConvertTime(now, zone);
+        var target = local.DateTime.AddDays(noticeDays);
+        if (zone.IsInvalidTime(target))
+        {
+            // The wall-clock time does not exist (clocks jumped forward): take the first instant after the gap.
+            target = target.AddHours(1);
+        }
+        var offset = zone.IsAmbiguousTime(target)
+            ? zone.GetAmbiguousTimeOffsets(target).Max()
+            : zone.GetUtcOffset(target);
+        return new DateTimeOffset(target, offset).ToUniversalTime();
+    }
+
+    public static NoticeDecision Check(
+        DateTimeOffset now, DateTimeOffset plannedStart, bool adminActionRequired, bool emergency, int noticeDays, TimeZoneInfo zone)
+    {
+        if (emergency || !adminActionRequired || noticeDays <= 0)
+        {
+            return NoticeDecision.Allowed;
+        }
+        var earliest = EarliestAllowedStart(now, noticeDays, zone);
+        return plannedStart >= earliest ? NoticeDecision.Allowed : new NoticeDecision(false, earliest);
+    }
+}
+
+public sealed record NoticeDecision(bool IsAllowed, DateTimeOffset? EarliestAllowedStart)
+{
+    public static NoticeDecision Allowed { get; } = new(true, null);
+}

@@ -1,0 +1,207 @@
+using System.Text.Json;
+using ChangeDesk.Audit;
+using ChangeDesk.Changes;
+using ChangeDesk.Responsibility;
+using ChangeDesk.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+
+namespace ChangeDesk.Data;
+
+/// <summary>
+/// The database. Rows of other tenants are filtered out for customer users by global query filters, and
+/// every write to an audited entity appends hash-chained audit records in the same transaction.
+/// Each database provider has a subclass that owns its migrations.
+/// </summary>
+public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, TimeProvider clock) : DbContext(options)
+{
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+    public DbSet<User> Users => Set<User>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<ResponsibilityOverride> ResponsibilityOverrides => Set<ResponsibilityOverride>();
+    public DbSet<Setting> Settings => Set<Setting>();
+    public DbSet<ChangeType> ChangeTypes => Set<ChangeType>();
+    public DbSet<Change> Changes => Set<Change>();
+    public DbSet<ChangeTarget> ChangeTargets => Set<ChangeTarget>();
+    public DbSet<Mitigation> Mitigations => Set<Mitigation>();
+    public DbSet<ChecklistTask> ChecklistTasks => Set<ChecklistTask>();
+    public DbSet<AuditRecord> AuditRecords => Set<AuditRecord>();
+
+    /// <summary>The tenant whose rows are visible; null for provider users and the system.</summary>
+    Guid? VisibleTenantId => user.TenantId;
+
+    /// <summary>Names the user's action in the audit records written by the next save.</summary>
+    public string? AuditOperation { get; set; }
+
+    public CurrentUser Actor => user;
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        // Guid keys are assigned by the application (version 7, time-ordered), so new rows added through a
+        // navigation are inserted rather than mistaken for existing ones.
+        foreach (var entity in new[] { typeof(Tenant), typeof(User), typeof(ApiToken), typeof(ResponsibilityOverride), typeof(Mitigation), typeof(ChecklistTask) })
+        {
+            b.Entity(entity).Property("Id").ValueGeneratedNever();
+        }
+        b.Entity<Tenant>(e =>
+        {
+            e.Property(t => t.Name).HasMaxLength(200);
+            e.HasIndex(t => t.Name).IsUnique();
+            e.HasQueryFilter(t => VisibleTenantId == null || t.Id == VisibleTenantId);
+        });
+        b.Entity<User>(e =>
+        {
+            e.Property(u => u.Email).HasMaxLength(320);
+            e.HasIndex(u => u.Email).IsUnique();
+            e.Property(u => u.DisplayName).HasMaxLength(200);
+            e.HasIndex(u => u.TenantId);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(u => u.TenantId).OnDelete(DeleteBehavior.Restrict);
+            e.HasQueryFilter(u => VisibleTenantId == null || u.TenantId == VisibleTenantId);
+        });
+        b.Entity<ApiToken>(e =>
+        {
+            e.HasIndex(t => t.TokenHash).IsUnique();
+            e.Property(t => t.Name).HasMaxLength(100);
+            e.HasOne(t => t.User).WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(t => VisibleTenantId == null || t.TenantId == VisibleTenantId);
+        });
+        b.Entity<ResponsibilityOverride>(e =>
+        {
+            e.HasIndex(o => new { o.TenantId, o.Activity, o.Scope }).IsUnique();
+            e.HasOne<Tenant>().WithMany().HasForeignKey(o => o.TenantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(o => VisibleTenantId == null || o.TenantId == null || o.TenantId == VisibleTenantId);
+        });
+        b.Entity<Setting>(e => e.HasKey(s => s.Key));
+        b.Entity<ChangeType>(e =>
+        {
+            e.HasKey(t => t.Key);
+            e.Ignore(t => t.Subtypes);
+            e.Ignore(t => t.DeliveringActivity);
+        });
+        b.Entity<Change>(e =>
+        {
+            e.Property(c => c.Title).HasMaxLength(200);
+            e.Property(c => c.Version).IsConcurrencyToken();
+            e.HasOne<ChangeType>().WithMany().HasForeignKey(c => c.TypeKey).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(c => c.OwnerTenantId).OnDelete(DeleteBehavior.Restrict);
+            e.HasMany(c => c.Targets).WithOne().HasForeignKey(t => t.ChangeId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(c => c.Mitigations).WithOne().HasForeignKey(m => m.ChangeId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(c => c.Tasks).WithOne().HasForeignKey(t => t.ChangeId).OnDelete(DeleteBehavior.Cascade);
+            e.Ignore(c => c.Number);
+            e.Ignore(c => c.OwnerParty);
+            e.HasIndex(c => new { c.OwnerTenantId, c.State, c.PlannedStart });
+            e.HasIndex(c => new { c.State, c.PlannedStart });
+            // A customer sees its own changes and the provider's announced changes that target it.
+            e.HasQueryFilter(c => VisibleTenantId == null
+                || c.OwnerTenantId == VisibleTenantId
+                || (c.OwnerTenantId == null && c.State != ChangeState.Draft
+                    && (c.TargetsAllTenants || c.Targets.Any(t => t.TenantId == VisibleTenantId))));
+        });
+        b.Entity<ChangeTarget>(e =>
+        {
+            e.HasKey(t => new { t.ChangeId, t.TenantId });
+            e.HasIndex(t => t.TenantId);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(t => t.TenantId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<Mitigation>(e => e.HasQueryFilter(m => VisibleTenantId == null || m.OwnerTenantId == null || m.OwnerTenantId == VisibleTenantId));
+        b.Entity<ChecklistTask>(e =>
+        {
+            e.HasIndex(t => new { t.ChangeId, t.Phase });
+            e.HasIndex(t => new { t.TenantId, t.CompletedAt });
+            e.HasQueryFilter(t => VisibleTenantId == null || t.TenantId == null || t.TenantId == VisibleTenantId);
+        });
+        b.Entity<AuditRecord>(e =>
+        {
+            e.HasKey(r => r.Sequence);
+            e.Property(r => r.Sequence).ValueGeneratedNever();
+            e.HasIndex(r => r.ChangeId);
+            e.HasIndex(r => new { r.EntityType, r.EntityId });
+            e.HasQueryFilter(r => VisibleTenantId == null || r.TenantId == VisibleTenantId || (r.TenantId == null && r.ChangeId != null));
+        });
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
+        SaveChangesAsync(acceptAllChangesOnSuccess).GetAwaiter().GetResult();
+
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken ct = default)
+    {
+        var pending = ChangeTracker.Entries()
+            .Where(e => e.Entity is IAudited && e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
+            .Select(e => new PendingAudit(e, e.State, e.State == EntityState.Added ? null : Snapshot(e, original: true)))
+            .ToList();
+        if (pending.Count == 0)
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
+        }
+
+        var ownTransaction = Database.CurrentTransaction is null ? await Database.BeginTransactionAsync(ct) : null;
+        try
+        {
+            await LockAuditChainAsync(ct);
+            var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
+            await AppendAuditAsync(pending, ct);
+            if (ownTransaction is not null)
+            {
+                await ownTransaction.CommitAsync(ct);
+            }
+            AuditOperation = null;
+            return written;
+        }
+        finally
+        {
+            if (ownTransaction is not null)
+            {
+                await ownTransaction.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Serialises appends to the chain. SQLite's immediate transactions already hold the write lock.</summary>
+    protected virtual Task LockAuditChainAsync(CancellationToken ct) => Task.CompletedTask;
+
+    sealed record PendingAudit(EntityEntry Entry, EntityState State, string? Before);
+
+    async Task AppendAuditAsync(List<PendingAudit> pending, CancellationToken ct)
+    {
+        var last = await AuditRecords.IgnoreQueryFilters()
+            .OrderByDescending(r => r.Sequence)
+            .Select(r => new { r.Sequence, r.Hash })
+            .FirstOrDefaultAsync(ct);
+        var sequence = last?.Sequence ?? 0;
+        var previous = last?.Hash ?? AuditChain.GenesisHash;
+        var at = AuditChain.Normalize(clock.GetUtcNow());
+        foreach (var p in pending)
+        {
+            var audited = (IAudited)p.Entry.Entity;
+            var after = p.State == EntityState.Deleted ? null : Snapshot(p.Entry, original: false);
+            var entityId = string.Join(",", p.Entry.Metadata.FindPrimaryKey()!.Properties.Select(k => p.Entry.Property(k.Name).CurrentValue));
+            var action = p.State switch { EntityState.Added => "created", EntityState.Deleted => "deleted", _ => "updated" };
+            sequence++;
+            var hash = AuditChain.ComputeHash(sequence, at, user.Id, user.Name, audited.AuditTenantId, audited.AuditChangeId,
+                p.Entry.Metadata.ClrType.Name, entityId, action, AuditOperation, p.Before, after, previous);
+            AuditRecords.Add(new AuditRecord
+            {
+                Sequence = sequence, At = at, ActorId = user.Id, ActorName = user.Name,
+                TenantId = audited.AuditTenantId, ChangeId = audited.AuditChangeId,
+                EntityType = p.Entry.Metadata.ClrType.Name, EntityId = entityId, Action = action, Operation = AuditOperation,
+                Before = p.Before, After = after, PreviousHash = previous, Hash = hash,
+            });
+            previous = hash;
+        }
+        await base.SaveChangesAsync(true, ct);
+    }
+
+    static string Snapshot(EntityEntry entry, bool original)
+    {
+        var values = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var property in entry.Properties)
+        {
+            if (property.Metadata.PropertyInfo?.IsDefined(typeof(NotAuditedAttribute), false) == true)
+            {
+                continue;
+            }
+            values[property.Metadata.Name] = original ? property.OriginalValue : property.CurrentValue;
+        }
+        return JsonSerializer.Serialize(values);
+    }
+}

@@ -1,0 +1,71 @@
+using ChangeDesk.Changes;
+using ChangeDesk.Tenancy;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChangeDesk.Data;
+
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    /// <summary>Sqlite (default).</summary>
+    public string Provider { get; set; } = "Sqlite";
+
+    public string ConnectionString { get; set; } = "Data Source=data/changedesk.db";
+
+    /// <summary>Apply pending migrations when the service starts (on in Development).</summary>
+    public bool MigrateOnStart { get; set; }
+}
+
+public static class DatabaseSetup
+{
+    public static IServiceCollection AddChangeDeskDatabase(this IServiceCollection services, IConfiguration configuration, string contentRoot)
+    {
+        var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        services.AddSingleton(options);
+        switch (options.Provider.ToLowerInvariant())
+        {
+            case "sqlite":
+                services.AddDbContext<ChangeDeskDb, SqliteChangeDeskDb>(o => o.UseSqlite(PrepareSqlite(options.ConnectionString, contentRoot)));
+                break;
+            default:
+                throw new InvalidOperationException(
+                    $"Database:Provider '{options.Provider}' is not supported. Supported providers: Sqlite.");
+        }
+        return services;
+    }
+
+    /// <summary>Creates the folder of a SQLite file so the first start works from a fresh clone.</summary>
+    static string PrepareSqlite(string connectionString, string contentRoot)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (builder.Mode != SqliteOpenMode.Memory && !builder.DataSource.StartsWith(':') && !Path.IsPathRooted(builder.DataSource))
+        {
+            builder.DataSource = Path.Combine(contentRoot, builder.DataSource);
+        }
+        var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+        if (!string.IsNullOrEmpty(directory) && builder.Mode != SqliteOpenMode.Memory)
+        {
+            Directory.CreateDirectory(directory);
+        }
+        return builder.ToString();
+    }
+
+    /// <summary>Applies migrations and the reference data every installation needs (the seed's change types).</summary>
+    public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct = default)
+    {
+        using var scope = services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<CurrentUser>().ActAsSystem("migration");
+        var db = scope.ServiceProvider.GetRequiredService<ChangeDeskDb>();
+        await db.Database.MigrateAsync(ct);
+        var existing = await db.ChangeTypes.Select(t => t.Key).ToListAsync(ct);
+        var missing = ChangeTypeCatalog.Defaults().Where(t => !existing.Contains(t.Key)).ToList();
+        if (missing.Count > 0)
+        {
+            db.AuditOperation = "Install default change types";
+            db.ChangeTypes.AddRange(missing);
+            await db.SaveChangesAsync(ct);
+        }
+    }
+}

@@ -1,0 +1,196 @@
+using System.Security.Cryptography;
+using System.Text;
+using ChangeDesk.Data;
+using ChangeDesk.Web;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChangeDesk.Tenancy;
+
+public sealed record TenantView(Guid Id, string Name, DateTimeOffset CreatedAt);
+public sealed record UserView(Guid Id, string Email, string DisplayName, string Role, Guid? TenantId, bool IsDisabled, DateTimeOffset CreatedAt);
+public sealed record TokenView(Guid Id, string Name, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+public sealed record CreatedToken(TokenView Token, string Secret);
+
+/// <summary>Tenants, users, passwords and API tokens: used by the admin commands, the API and the pages.</summary>
+public sealed class Accounts(ChangeDeskDb db, CurrentUser current, TimeProvider clock)
+{
+    static readonly PasswordHasher<User> Hasher = new();
+    const string TokenPrefix = "cdk_";
+
+    public async Task<TenantView> CreateTenantAsync(string? name, CancellationToken ct = default)
+    {
+        RequireProviderAdminOrSystem();
+        name = name?.Trim() ?? "";
+        if (name.Length is 0 or > 200)
+        {
+            throw ValidationFailedException.For("name", "A tenant name of 1 to 200 characters is required.");
+        }
+        if (await db.Tenants.IgnoreQueryFilters().AnyAsync(t => t.Name == name, ct))
+        {
+            throw new ConflictException("duplicate-tenant", $"A tenant named '{name}' already exists.");
+        }
+        var tenant = new Tenant { Name = name, CreatedAt = clock.GetUtcNow() };
+        db.Tenants.Add(tenant);
+        db.AuditOperation = "Create tenant";
+        await db.SaveChangesAsync(ct);
+        return new TenantView(tenant.Id, tenant.Name, tenant.CreatedAt);
+    }
+
+    public async Task<IReadOnlyList<TenantView>> TenantsAsync(CancellationToken ct = default) =>
+        await db.Tenants.AsNoTracking().OrderBy(t => t.Name).Select(t => new TenantView(t.Id, t.Name, t.CreatedAt)).ToListAsync(ct);
+
+    public async Task<UserView> CreateUserAsync(string? email, string? displayName, string? roleName, Guid? tenantId, string? password, CancellationToken ct = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        email = email?.Trim().ToLowerInvariant() ?? "";
+        if (email.Length is 0 or > 320 || !email.Contains('@'))
+        {
+            errors["email"] = ["A valid email address is required."];
+        }
+        if (!Roles.TryParse(roleName, out var role))
+        {
+            errors["role"] = [$"Role must be one of {Roles.AllNames}."];
+        }
+        else if (role.PartyOf() == Responsibility.Party.Customer && tenantId is null)
+        {
+            errors["tenant"] = [$"A {role.Name()} belongs to a tenant: give the tenant id."];
+        }
+        else if (role.PartyOf() == Responsibility.Party.Provider && tenantId is not null)
+        {
+            errors["tenant"] = [$"A {role.Name()} is provider staff and belongs to no tenant."];
+        }
+        if (password is not null && password.Length < 8)
+        {
+            errors["password"] = ["The password must be at least 8 characters."];
+        }
+        if (errors.Count > 0)
+        {
+            throw new ValidationFailedException(errors);
+        }
+
+        // Provider admins manage everyone; a tenant admin manages the people of its own tenant.
+        var allowed = current.IsSystem || current.Is(Role.ProviderAdmin)
+            || (current.Is(Role.TenantAdmin) && tenantId == current.TenantId);
+        if (!allowed)
+        {
+            throw new ForbiddenException("Only provider admins, and tenant admins for their own tenant, can create users.");
+        }
+        if (tenantId is { } t && !await db.Tenants.AnyAsync(x => x.Id == t, ct))
+        {
+            throw new NotFoundException("Tenant", t);
+        }
+        if (await db.Users.IgnoreQueryFilters().AnyAsync(u => u.Email == email, ct))
+        {
+            throw new ConflictException("duplicate-user", $"A user with email '{email}' already exists.");
+        }
+        var user = new User
+        {
+            Email = email, DisplayName = string.IsNullOrWhiteSpace(displayName) ? email : displayName.Trim(), Role = role,
+            TenantId = tenantId, CreatedAt = clock.GetUtcNow(),
+        };
+        if (password is not null)
+        {
+            user.PasswordHash = Hasher.HashPassword(user, password);
+        }
+        db.Users.Add(user);
+        db.AuditOperation = "Create user";
+        await db.SaveChangesAsync(ct);
+        return ToView(user);
+    }
+
+    public async Task<IReadOnlyList<UserView>> UsersAsync(Guid? tenantId, CancellationToken ct = default)
+    {
+        if (!current.Is(Role.ProviderAdmin, Role.TenantAdmin))
+        {
+            throw new ForbiddenException("Only provider admins and tenant admins can list users.");
+        }
+        var query = db.Users.AsNoTracking();
+        if (tenantId is { } t)
+        {
+            query = query.Where(u => u.TenantId == t);
+        }
+        var users = await query.OrderBy(u => u.Email).ToListAsync(ct);
+        return users.Select(ToView).ToList();
+    }
+
+    public async Task SetPasswordAsync(string email, string password, CancellationToken ct = default)
+    {
+        if (password.Length < 8)
+        {
+            throw ValidationFailedException.For("password", "The password must be at least 8 characters.");
+        }
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Email == email.Trim().ToLowerInvariant(), ct) ?? throw new NotFoundException("User", email);
+        user.PasswordHash = Hasher.HashPassword(user, password);
+        db.AuditOperation = "Set password";
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Checks a password; returns the user when it is right and the account is enabled.</summary>
+    public async Task<User?> CheckPasswordAsync(string? email, string? password, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password))
+        {
+            return null;
+        }
+        var normalized = email.Trim().ToLowerInvariant();
+        var user = await db.Users.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(u => u.Email == normalized, ct);
+        if (user?.PasswordHash is null || user.IsDisabled)
+        {
+            return null;
+        }
+        return Hasher.VerifyHashedPassword(user, user.PasswordHash, password) == PasswordVerificationResult.Failed ? null : user;
+    }
+
+    /// <summary>Creates an API token for a user. The secret is returned once and only its hash is stored.</summary>
+    public async Task<CreatedToken> CreateTokenAsync(Guid userId, string? name, CancellationToken ct = default)
+    {
+        name = string.IsNullOrWhiteSpace(name) ? "api" : name.Trim();
+        if (name.Length > 100)
+        {
+            throw ValidationFailedException.For("name", "The token name must be 100 characters or fewer.");
+        }
+        var user = await db.Users.IgnoreQueryFilters().FirstOrDefaultAsync(u => u.Id == userId, ct) ?? throw new NotFoundException("User", userId);
+        if (!current.IsSystem && current.Id != userId && !current.Is(Role.ProviderAdmin))
+        {
+            throw new ForbiddenException("You can create tokens for yourself only.");
+        }
+        var secret = TokenPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).Replace('+', '-').Replace('/', '_').TrimEnd('=');
+        var token = new ApiToken
+        {
+            UserId = user.Id, TenantId = user.TenantId, Name = name, Prefix = secret[..10], TokenHash = HashToken(secret), CreatedAt = clock.GetUtcNow(),
+        };
+        db.ApiTokens.Add(token);
+        db.AuditOperation = "Create API token";
+        await db.SaveChangesAsync(ct);
+        return new CreatedToken(ToView(token), secret);
+    }
+
+    public async Task<IReadOnlyList<TokenView>> TokensAsync(Guid userId, CancellationToken ct = default) =>
+        await db.ApiTokens.AsNoTracking().Where(t => t.UserId == userId).OrderByDescending(t => t.CreatedAt)
+            .Select(t => new TokenView(t.Id, t.Name, t.Prefix, t.CreatedAt, t.LastUsedAt, t.RevokedAt)).ToListAsync(ct);
+
+    public async Task RevokeTokenAsync(Guid userId, Guid tokenId, CancellationToken ct = default)
+    {
+        var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == tokenId && t.UserId == userId, ct) ?? throw new NotFoundException("Token", tokenId);
+        if (token.RevokedAt is null)
+        {
+            token.RevokedAt = clock.GetUtcNow();
+            db.AuditOperation = "Revoke API token";
+            await db.SaveChangesAsync(ct);
+        }
+    }
+
+    public static string HashToken(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    void RequireProviderAdminOrSystem()
+    {
+        if (!current.IsSystem && !current.Is(Role.ProviderAdmin))
+        {
+            throw new ForbiddenException("Only provider admins can create tenants.");
+        }
+    }
+
+    static UserView ToView(User u) => new(u.Id, u.Email, u.DisplayName, u.Role.Name(), u.TenantId, u.IsDisabled, u.CreatedAt);
+    static TokenView ToView(ApiToken t) => new(t.Id, t.Name, t.Prefix, t.CreatedAt, t.LastUsedAt, t.RevokedAt);
+}

@@ -1,0 +1,69 @@
+using ChangeDesk.Web;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ChangeDesk.Tenancy;
+
+public sealed record MeView(Guid? Id, string Name, string? Email, string? Role, string Party, Guid? TenantId);
+public sealed record TenantInput(string? Name);
+public sealed record UserInput(string? Email, string? DisplayName, string? Role, Guid? TenantId, string? Password);
+public sealed record TokenInput(string? Name);
+
+public static class TenancyApi
+{
+    public static IEndpointRouteBuilder MapTenancy(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").RequireAuthorization();
+        api.MapGet("/me", Me).WithTags("Account").WithName("GetMe").WithSummary("Who the token or cookie belongs to.");
+
+        var tenants = api.MapGroup("/tenants").WithTags("Tenants");
+        tenants.MapGet("/", ListTenants).WithName("ListTenants").WithSummary("All tenants for the provider; your own tenant for a customer.");
+        tenants.MapPost("/", CreateTenant).WithName("CreateTenant").RequireAuthorization(Policies.ProviderAdmin);
+
+        var users = api.MapGroup("/users").WithTags("Users");
+        users.MapGet("/", ListUsers).WithName("ListUsers").WithSummary("Provider admins see everyone; tenant admins see their tenant's users.");
+        users.MapPost("/", CreateUser).WithName("CreateUser")
+            .WithSummary("Create a user. Tenant admins may create users of their own tenant only.");
+
+        var tokens = api.MapGroup("/tokens").WithTags("Account");
+        tokens.MapGet("/", ListTokens).WithName("ListTokens").WithSummary("Your API tokens (never their secrets).");
+        tokens.MapPost("/", CreateToken).WithName("CreateToken").WithSummary("Create an API token; the secret is in the response once.");
+        tokens.MapDelete("/{id:guid}", RevokeToken).WithName("RevokeToken");
+        return app;
+    }
+
+    static Ok<MeView> Me(CurrentUser user) =>
+        TypedResults.Ok(new MeView(user.Id, user.Name, null, user.Role?.Name(), EnumNames.Of(user.Party), user.TenantId));
+
+    static async Task<Ok<IReadOnlyList<TenantView>>> ListTenants(Accounts accounts, CancellationToken ct) =>
+        TypedResults.Ok(await accounts.TenantsAsync(ct));
+
+    static async Task<Created<TenantView>> CreateTenant(TenantInput input, Accounts accounts, CancellationToken ct)
+    {
+        var tenant = await accounts.CreateTenantAsync(input.Name, ct);
+        return TypedResults.Created($"/api/tenants/{tenant.Id}", tenant);
+    }
+
+    static async Task<Ok<IReadOnlyList<UserView>>> ListUsers(Guid? tenantId, Accounts accounts, CancellationToken ct) =>
+        TypedResults.Ok(await accounts.UsersAsync(tenantId, ct));
+
+    static async Task<Created<UserView>> CreateUser(UserInput input, Accounts accounts, CancellationToken ct)
+    {
+        var user = await accounts.CreateUserAsync(input.Email, input.DisplayName, input.Role, input.TenantId, input.Password, ct);
+        return TypedResults.Created($"/api/users/{user.Id}", user);
+    }
+
+    static async Task<Ok<IReadOnlyList<TokenView>>> ListTokens(CurrentUser user, Accounts accounts, CancellationToken ct) =>
+        TypedResults.Ok(await accounts.TokensAsync(user.Id!.Value, ct));
+
+    static async Task<Created<CreatedToken>> CreateToken(TokenInput input, CurrentUser user, Accounts accounts, CancellationToken ct)
+    {
+        var token = await accounts.CreateTokenAsync(user.Id!.Value, input.Name, ct);
+        return TypedResults.Created($"/api/tokens/{token.Token.Id}", token);
+    }
+
+    static async Task<NoContent> RevokeToken(Guid id, CurrentUser user, Accounts accounts, CancellationToken ct)
+    {
+        await accounts.RevokeTokenAsync(user.Id!.Value, id, ct);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChangeDesk.Web;
+
+/// <summary>
+/// A failure the user can act on. Thrown by the rules and turned into an RFC 9457 problem details response
+/// by <see cref="ProblemExceptionHandler"/>, or shown next to the form field by a page.
+/// </summary>
+public class ProblemException(int status, string rule, string title, string detail) : Exception(detail)
+{
+    public int Status { get; } = status;
+
+    /// <summary>A short stable name of the rule that refused, also the last segment of the problem type.</summary>
+    public string Rule { get; } = rule;
+
+    public string Title { get; } = title;
+    public Dictionary<string, object?> Extensions { get; } = [];
+
+    /// <summary>Field name → messages, for validation failures.</summary>
+    public Dictionary<string, string[]> Errors { get; } = [];
+
+    public static string TypeOf(string rule) => $"https://changedesk.dev/problems/{rule}";
+}
+
+public sealed class ValidationFailedException : ProblemException
+{
+    public ValidationFailedException(Dictionary<string, string[]> errors)
+        : base(400, "validation", "The request is not valid.",
+            string.Join(" ", errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}"))))
+    {
+        foreach (var (k, v) in errors)
+        {
+            Errors[k] = v;
+        }
+    }
+
+    public static ValidationFailedException For(string field, string message) => new(new() { [field] = [message] });
+}
+
+public sealed class NotFoundException(string resource, object id)
+    : ProblemException(404, "not-found", $"{resource} not found.", $"There is no {resource.ToLowerInvariant()} '{id}' that you can see.");
+
+public sealed class ForbiddenException(string detail)
+    : ProblemException(403, "forbidden", "You are not allowed to do this.", detail);
+
+public sealed class ConflictException(string rule, string detail)
+    : ProblemException(409, rule, "The request conflicts with the current state.", detail);
+
+public sealed class PreconditionFailedException(string currentETag)
+    : ProblemException(412, "precondition-failed", "The resource has changed.",
+        $"If-Match does not match the current version {currentETag}: reload the resource and apply your change again.")
+{
+    public string CurrentETag { get; } = currentETag;
+}
+
+/// <summary>A business rule (notice period, mitigation first, responsibility) refused the request.</summary>
+public sealed class RuleViolationException(string rule, string title, string detail)
+    : ProblemException(422, rule, title, detail);
+
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
+    {
+        var problem = exception switch
+        {
+            ProblemException p => p,
+            DbUpdateConcurrencyException => new ProblemException(412, "precondition-failed", "The resource has changed.",
+                "Someone else changed this resource at the same time: reload it and apply your change again."),
+            BadHttpRequestException bad => new ProblemException(bad.StatusCode, "bad-request", "The request could not be read.", bad.Message),
+            _ => null,
+        };
+        if (problem is null)
+        {
+            return false;
+        }
+        http.Response.StatusCode = problem.Status;
+        var details = problem.Errors.Count > 0
+            ? new HttpValidationProblemDetails(problem.Errors)
+            : new ProblemDetails();
+        details.Status = problem.Status;
+        details.Type = ProblemException.TypeOf(problem.Rule);
+        details.Title = problem.Title;
+        details.Detail = problem.Message;
+        details.Instance = http.Request.Path;
+        details.Extensions["rule"] = problem.Rule;
+        foreach (var (k, v) in problem.Extensions)
+        {
+            details.Extensions[k] = v;
+        }
+        details.Extensions["traceId"] = Activity.Current?.Id ?? http.TraceIdentifier;
+        if (problem is PreconditionFailedException pf)
+        {
+            http.Response.Headers.ETag = pf.CurrentETag;
+        }
+        return await problems.TryWriteAsync(new() { HttpContext = http, ProblemDetails = details, Exception = exception });
+    }
+}

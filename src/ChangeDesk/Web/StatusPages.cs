@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace ChangeDesk.Web;
+
+/// <summary>Bodies for errors raised outside handlers (401, 403, 404, 405): problem details on the API, text on pages.</summary>
+public static class StatusPages
+{
+    public static async Task WriteAsync(StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        var status = http.Response.StatusCode;
+        if (http.Request.Path.StartsWithSegments("/api"))
+        {
+            var (rule, title, detail) = status switch
+            {
+                401 => ("unauthenticated", "Authentication required.", "Send `Authorization: Bearer <token>` with a valid, unrevoked API token."),
+                403 => ("forbidden", "You are not allowed to do this.", "Your role does not allow this operation."),
+                404 => ("not-found", "Not found.", $"There is no resource at {http.Request.Path}."),
+                405 => ("method-not-allowed", "Method not allowed.", $"{http.Request.Method} is not supported on {http.Request.Path}."),
+                _ => ("error", ReasonPhrases.GetReasonPhrase(status), ReasonPhrases.GetReasonPhrase(status)),
+            };
+            var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails = new ProblemDetails
+                {
+                    Status = status, Type = ProblemException.TypeOf(rule), Title = title, Detail = detail, Instance = http.Request.Path,
+                    Extensions = { ["rule"] = rule },
+                },
+            });
+            return;
+        }
+        http.Response.ContentType = "text/html; charset=utf-8";
+        var message = status == 404 ? "This page does not exist." : ReasonPhrases.GetReasonPhrase(status);
+        await http.Response.WriteAsync(
+            $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status} · ChangeDesk</title><link rel=\"stylesheet\" href=\"/site.css\"></head>"
+            + $"<body><main class=\"narrow\"><h1>{status}</h1><p>{System.Net.WebUtility.HtmlEncode(message)}</p><p><a href=\"/\">Back to ChangeDesk</a></p></main></body></html>");
+    }
+}
