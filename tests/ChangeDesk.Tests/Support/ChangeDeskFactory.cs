@@ -1,0 +1,140 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ChangeDesk.Data;
+using ChangeDesk.Tenancy;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ChangeDesk.Tests.Support;
+
+/// <summary>
+/// The real service on a real SQLite file of its own, with a clock the tests move. One per test class; every
+/// test creates its own tenants and users, so tests never depend on each other's data.
+/// </summary>
+public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+
+    readonly string directory = Path.Combine(Path.GetTempPath(), "changedesk-tests", Guid.NewGuid().ToString("n"));
+
+    public FakeTimeProvider Clock { get; } = new(Start);
+
+    public static JsonSerializerOptions Json { get; } = CreateJson();
+
+    static JsonSerializerOptions CreateJson()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        ChangeDeskApp.ConfigureJson(options);
+        return options;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        Directory.CreateDirectory(directory);
+        builder.UseEnvironment("Development");
+        builder.UseSetting("Database:ConnectionString", $"Data Source={Path.Combine(directory, "changedesk.db")}");
+        builder.UseSetting("Database:MigrateOnStart", "true");
+        builder.UseSetting("DataProtection:KeysPath", Path.Combine(directory, "keys"));
+        builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Clock);
+        });
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        _ = Server; // starts the host: migrations run before the first request
+        await Task.CompletedTask;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held by the OS is left in the temp folder; it does not affect other tests.
+        }
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Runs code against the service's own services as the system (no tenant filter).</summary>
+    public async Task<T> AsSystemAsync<T>(Func<IServiceProvider, Task<T>> work)
+    {
+        using var scope = Services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<CurrentUser>().ActAsSystem("test");
+        return await work(scope.ServiceProvider);
+    }
+
+    public Task<TenantView> CreateTenantAsync(string? name = null) =>
+        AsSystemAsync(s => s.GetRequiredService<Accounts>().CreateTenantAsync(name ?? $"Tenant {Guid.NewGuid():n}"));
+
+    /// <summary>A new user of the role with a password and an API token, ready to call the API.</summary>
+    public async Task<TestUser> CreateUserAsync(Role role, Guid? tenantId = null)
+    {
+        var email = $"{role.Name()}-{Guid.NewGuid():n}@example.test";
+        const string password = "correct-horse-battery";
+        var user = await AsSystemAsync(s => s.GetRequiredService<Accounts>().CreateUserAsync(email, null, role.Name(), tenantId, password));
+        var token = await AsSystemAsync(s => s.GetRequiredService<Accounts>().CreateTokenAsync(user.Id, "test"));
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Secret);
+        return new TestUser(user.Id, email, password, role, tenantId, token.Secret, client);
+    }
+
+    /// <summary>A tenant with one tenant admin.</summary>
+    public async Task<(TenantView Tenant, TestUser Admin)> CreateTenantWithAdminAsync()
+    {
+        var tenant = await CreateTenantAsync();
+        return (tenant, await CreateUserAsync(Role.TenantAdmin, tenant.Id));
+    }
+}
+
+public sealed record TestUser(Guid Id, string Email, string Password, Role Role, Guid? TenantId, string Token, HttpClient Client)
+{
+    public async Task<T> GetJsonAsync<T>(string url)
+    {
+        var response = await Client.GetAsync(url);
+        await Expect.StatusAsync(response, 200);
+        return (await response.Content.ReadFromJsonAsync<T>(ChangeDeskFactory.Json))!;
+    }
+
+    public Task<HttpResponseMessage> PostJsonAsync(string url, object? body = null) =>
+        Client.PostAsJsonAsync(url, body ?? new { }, ChangeDeskFactory.Json);
+
+    public Task<HttpResponseMessage> PutJsonAsync(string url, object body) =>
+        Client.PutAsJsonAsync(url, body, ChangeDeskFactory.Json);
+}
+
+public static class Expect
+{
+    /// <summary>Asserts a status code and shows the response body when it differs.</summary>
+    public static async Task StatusAsync(HttpResponseMessage response, int status)
+    {
+        if ((int)response.StatusCode != status)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Fail($"Expected {status} but got {(int)response.StatusCode} from {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: {body}");
+        }
+    }
+
+    /// <summary>Asserts an RFC 9457 problem response naming the rule; returns it for more checks.</summary>
+    public static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, int status, string rule)
+    {
+        await StatusAsync(response, status);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(rule, problem.GetProperty("rule").GetString());
+        Assert.Equal(status, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+        return problem;
+    }
+}
