@@ -57,6 +57,7 @@ public static class ChangeDeskApp
             o.RootDirectory = "/";
             o.Conventions.AuthorizeFolder("/");
             o.Conventions.AllowAnonymousToPage("/Web/Login");
+            o.Conventions.AddPageRoute("/Changes/Pages/Edit", "/changes/new");
         });
         services.AddHealthChecks();
         return builder;

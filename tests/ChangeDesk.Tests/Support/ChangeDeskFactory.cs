@@ -38,6 +38,9 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment("Development");
         builder.UseSetting("Database:ConnectionString", $"Data Source={Path.Combine(directory, "changedesk.db")}");
         builder.UseSetting("Database:MigrateOnStart", "true");
+        builder.UseSetting("Urls", "http://127.0.0.1:0");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");
         builder.UseSetting("DataProtection:KeysPath", Path.Combine(directory, "keys"));
         builder.ConfigureServices(services =>
         {
@@ -46,7 +49,7 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
         });
     }
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         _ = Server; // starts the host: migrations run before the first request
         await Task.CompletedTask;
@@ -85,7 +88,7 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
         const string password = "correct-horse-battery";
         var user = await AsSystemAsync(s => s.GetRequiredService<Accounts>().CreateUserAsync(email, null, role.Name(), tenantId, password));
         var token = await AsSystemAsync(s => s.GetRequiredService<Accounts>().CreateTokenAsync(user.Id, "test"));
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ClientOptions.BaseAddress });
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Secret);
         return new TestUser(user.Id, email, password, role, tenantId, token.Secret, client);
     }

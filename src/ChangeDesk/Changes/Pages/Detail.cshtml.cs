@@ -1,0 +1,90 @@
+using ChangeDesk.Audit;
+using ChangeDesk.Data;
+using ChangeDesk.Responsibility;
+using ChangeDesk.Web;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChangeDesk.Changes.Pages;
+
+public sealed class DetailModel(ChangeWorkflow workflow, AuditTrail audit, MatrixService matrices, ChangeDeskDb db) : PageModel
+{
+    [BindProperty(SupportsGet = true)] public int Id { get; set; }
+
+    public ChangeView? Change { get; private set; }
+    public IReadOnlyList<AuditEntryView> Timeline { get; private set; } = [];
+    public Dictionary<Guid, string> TenantNames { get; private set; } = [];
+    public string ProviderName { get; private set; } = "Provider";
+    public string? OwnerName { get; private set; }
+    public string ScopeName { get; private set; } = "";
+    public string TypeName { get; private set; } = "";
+    public string? Error { get; private set; }
+    public string? Message { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        Message = TempData["message"] as string;
+        return await LoadAsync(ct);
+    }
+
+    public Task<IActionResult> OnPostTransitionAsync(string action, int version, CancellationToken ct) =>
+        Act(async () =>
+        {
+            if (!EnumNames.TryParse<ChangeAction>(action, out var a))
+            {
+                throw ValidationFailedException.For("action", $"Unknown action '{action}'.");
+            }
+            await workflow.TransitionAsync(Id, a, ChangeWorkflow.ETagOf(version), ct);
+            return $"Done: {Display.Label(a)}.";
+        }, ct);
+
+    public Task<IActionResult> OnPostMitigationAsync(string? mitigation, int version, CancellationToken ct) =>
+        Act(async () =>
+        {
+            await workflow.AddMitigationAsync(Id, mitigation, null, ChangeWorkflow.ETagOf(version), ct);
+            return "Mitigation recorded.";
+        }, ct);
+
+    public Task<IActionResult> OnPostCompleteAsync(Guid taskId, CancellationToken ct) =>
+        Act(async () =>
+        {
+            await workflow.CompleteTaskAsync(Id, taskId, ct);
+            return "Task marked done.";
+        }, ct);
+
+    async Task<IActionResult> Act(Func<Task<string>> work, CancellationToken ct)
+    {
+        try
+        {
+            TempData["message"] = await work();
+            return RedirectToPage(new { Id });
+        }
+        catch (ProblemException e) when (e is not NotFoundException)
+        {
+            Error = e is PreconditionFailedException
+                ? "Someone changed this change since you opened it. The page now shows the current version: check it and try again."
+                : e.Message;
+            return await LoadAsync(ct);
+        }
+    }
+
+    async Task<IActionResult> LoadAsync(CancellationToken ct)
+    {
+        try
+        {
+            Change = await workflow.GetAsync(Id, ct);
+        }
+        catch (NotFoundException)
+        {
+            return NotFound();
+        }
+        Timeline = await audit.ListAsync(Id, null, 1000, ct);
+        TenantNames = await db.Tenants.ToDictionaryAsync(t => t.Id, t => t.Name, ct);
+        ProviderName = await matrices.ProviderNameAsync(ct);
+        OwnerName = Change.OwnerTenantId is { } o ? TenantNames.GetValueOrDefault(o) : null;
+        ScopeName = (await matrices.ScopesAsync(ct)).First(s => s.Key == Change.Scope).Name;
+        TypeName = (await ChangeTypesApi.ListAsync(db, ct)).FirstOrDefault(t => t.Key == Change.Type)?.Name ?? Change.Type;
+        return Page();
+    }
+}
