@@ -11,7 +11,7 @@ namespace ChangeDesk.Tests.Browser;
 /// The service on a real loopback socket and Debian's Chromium driven by Playwright. Chromium must be installed
 /// at /usr/bin/chromium (the test script installs it); without it these tests fail, they never skip.
 /// </summary>
-public sealed class BrowserFixture : ChangeDeskFactory
+public class BrowserFixture : ChangeDeskFactory
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 

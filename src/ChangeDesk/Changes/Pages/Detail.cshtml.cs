@@ -19,6 +19,7 @@ public sealed class DetailModel(ChangeWorkflow workflow, AuditTrail audit, Matri
     public string? OwnerName { get; private set; }
     public string ScopeName { get; private set; } = "";
     public string TypeName { get; private set; } = "";
+    public string SubtypeName { get; private set; } = "";
     public string? Error { get; private set; }
     public string? Message { get; private set; }
 
@@ -84,7 +85,9 @@ public sealed class DetailModel(ChangeWorkflow workflow, AuditTrail audit, Matri
         ProviderName = await matrices.ProviderNameAsync(ct);
         OwnerName = Change.OwnerTenantId is { } o ? TenantNames.GetValueOrDefault(o) : null;
         ScopeName = (await matrices.ScopesAsync(ct)).First(s => s.Key == Change.Scope).Name;
-        TypeName = (await ChangeTypesApi.ListAsync(db, ct)).FirstOrDefault(t => t.Key == Change.Type)?.Name ?? Change.Type;
+        var type = (await ChangeTypesApi.ListAsync(db, ct)).FirstOrDefault(t => t.Key == Change.Type);
+        TypeName = type?.Name ?? Change.Type;
+        SubtypeName = type?.Subtypes.FirstOrDefault(s => s.Key == Change.Subtype)?.Name ?? Change.Subtype;
         return Page();
     }
 }
