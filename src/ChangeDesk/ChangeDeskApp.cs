@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using ChangeDesk.Audit;
 using ChangeDesk.Changes;
 using ChangeDesk.Data;
+using ChangeDesk.MessageCenter;
 using ChangeDesk.Responsibility;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
@@ -36,6 +37,8 @@ public static class ChangeDeskApp
         services.AddScoped<Accounts>();
         services.AddScoped<MatrixService>();
         services.AddScoped<ChangeWorkflow>();
+        services.AddScoped<MessagePublisher>();
+        services.AddScoped<MessageCenterService>();
         services.AddScoped<AuditTrail>();
         services.AddHostedService<StartupTasks>();
 
@@ -85,6 +88,8 @@ public static class ChangeDeskApp
         app.MapChangeTypes();
         app.MapChanges();
         app.MapAudit();
+        app.MapMessageCenter();
+        app.MapGraph();
         app.MapRazorPages();
     }
 }

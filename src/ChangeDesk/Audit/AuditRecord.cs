@@ -38,18 +38,18 @@ public static class AuditChain
         long sequence, DateTimeOffset at, Guid? actorId, string actorName, Guid? tenantId, int? changeId,
         string entityType, string entityId, string action, string? operation, string? before, string? after, string previousHash)
     {
-        // Length-prefixed fields so that no two different records can produce the same input.
+        // Length-prefixed fields (null written as -1) so that no two different records produce the same input.
         var sb = new StringBuilder();
         foreach (var field in new[]
                  {
                      sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      at.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     actorId?.ToString() ?? "", actorName, tenantId?.ToString() ?? "",
-                     changeId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
-                     entityType, entityId, action, operation ?? "", before ?? "", after ?? "", previousHash,
+                     actorId?.ToString(), actorName, tenantId?.ToString(),
+                     changeId?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     entityType, entityId, action, operation, before, after, previousHash,
                  })
         {
-            sb.Append(field.Length).Append(':').Append(field).Append('|');
+            sb.Append(field?.Length ?? -1).Append(':').Append(field).Append('|');
         }
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
     }

@@ -42,6 +42,13 @@ public sealed class Change : IAudited
     public bool IsEmergency { get; set; }
     public Severity Severity { get; set; }
     public bool IsMajorChange { get; set; }
+
+    /// <summary>Overrides the Message Center category derived from the type and admin action.</summary>
+    public string? MessageCategory { get; set; }
+
+    /// <summary>Message Center tags the author chose (user impact, data privacy); the rest are derived.</summary>
+    public List<string> ExtraTags { get; set; } = [];
+
     public ChangeState State { get; set; }
 
     /// <summary>Incremented on every write; the ETag of the change and its concurrency token.</summary>

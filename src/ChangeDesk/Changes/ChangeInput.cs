@@ -30,11 +30,17 @@ public sealed record ChangeInput
 
     public bool IsMajorChange { get; init; }
 
+    /// <summary>Message Center category (planForChange, preventOrFixIssue, stayInformed); derived when empty.</summary>
+    public string? Category { get; init; }
+
+    /// <summary>Message Center tags to add: "User impact", "Data privacy".</summary>
+    public List<string>? Tags { get; init; }
+
     public sealed record Valid(
         string Title, string Description, ChangeType Type, string Subtype, Scope Scope, bool TargetsAllTenants,
         List<Guid> TargetTenantIds, List<string> Services, bool AdminActionRequired, string? AdminAction, Consent Consent,
         DateTimeOffset? ActionRequiredBy, DateTimeOffset PlannedStart, DateTimeOffset? PlannedEnd, bool IsEmergency,
-        Severity Severity, bool IsMajorChange);
+        Severity Severity, bool IsMajorChange, string? Category, List<string> Tags);
 
     /// <summary>Checks every field and reports all problems at once, keyed by field name.</summary>
     public Valid Validate(IReadOnlyDictionary<string, ChangeType> types, bool customerOwned)
@@ -138,6 +144,29 @@ public sealed record ChangeInput
             Error("services", "Each service name must be 100 characters or fewer.");
         }
 
+        string? category = null;
+        if (!string.IsNullOrWhiteSpace(Category))
+        {
+            category = MessageCenter.MessageCategory.All.FirstOrDefault(c => string.Equals(c, Category.Trim(), StringComparison.OrdinalIgnoreCase));
+            if (category is null)
+            {
+                Error("category", $"Category must be one of {string.Join(", ", MessageCenter.MessageCategory.All)}, or empty to derive it.");
+            }
+        }
+        var tags = new List<string>();
+        foreach (var tag in Tags ?? [])
+        {
+            var known = MessageCenter.MessageTags.Chosen.FirstOrDefault(t => string.Equals(t, tag?.Trim(), StringComparison.OrdinalIgnoreCase));
+            if (known is null)
+            {
+                Error("tags", $"'{tag}' cannot be chosen: choose from {string.Join(", ", MessageCenter.MessageTags.Chosen)}; the other tags are derived from the change.");
+            }
+            else if (!tags.Contains(known))
+            {
+                tags.Add(known);
+            }
+        }
+
         if (errors.Count > 0)
         {
             throw new ValidationFailedException(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
@@ -145,6 +174,6 @@ public sealed record ChangeInput
         return new Valid(title, Description ?? "", type!, subtype!, scope, !customerOwned && TargetsAllTenants,
             customerOwned ? [] : TargetsAllTenants ? [] : targets, services, AdminActionRequired, AdminActionRequired ? adminAction : null,
             consent, ActionRequiredBy?.ToUniversalTime(), PlannedStart!.Value.ToUniversalTime(), PlannedEnd?.ToUniversalTime(),
-            IsEmergency, severity, IsMajorChange);
+            IsEmergency, severity, IsMajorChange, category, tags);
     }
 }

@@ -19,7 +19,8 @@ public sealed record ChangeView(
     bool AdminActionRequired, string? AdminAction, Consent Consent, DateTimeOffset? ActionRequiredBy,
     DateTimeOffset PlannedStart, DateTimeOffset? PlannedEnd, bool IsEmergency, Severity Severity, bool IsMajorChange,
     ChangeState State, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? AnnouncedAt,
-    IReadOnlyList<ChangeAction> AllowedActions, bool CanEdit, IReadOnlyList<MitigationView> Mitigations, IReadOnlyList<TaskView> Checklist)
+    IReadOnlyList<ChangeAction> AllowedActions, bool CanEdit, IReadOnlyList<MitigationView> Mitigations, IReadOnlyList<TaskView> Checklist,
+    string? Category, IReadOnlyList<string> Tags, string? MessageId)
 {
     public string ETag => ChangeWorkflow.ETagOf(Version);
 }

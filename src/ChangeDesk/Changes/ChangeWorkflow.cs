@@ -1,4 +1,5 @@
 using ChangeDesk.Data;
+using ChangeDesk.MessageCenter;
 using ChangeDesk.Responsibility;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
@@ -10,7 +11,8 @@ namespace ChangeDesk.Changes;
 /// Everything users do to changes, for the API and the web pages alike: who may do it (roles and the
 /// responsibility matrix), the lifecycle, the notice and emergency rules, and the phase checklists.
 /// </summary>
-public sealed class ChangeWorkflow(ChangeDeskDb db, CurrentUser user, MatrixService matrices, TimeProvider clock, ServiceOptions options, MarkdownRenderer markdown)
+public sealed class ChangeWorkflow(
+    ChangeDeskDb db, CurrentUser user, MatrixService matrices, MessagePublisher messages, TimeProvider clock, ServiceOptions options, MarkdownRenderer markdown)
 {
     public static string ETagOf(int version) => $"\"{version}\"";
 
@@ -92,6 +94,7 @@ public sealed class ChangeWorkflow(ChangeDeskDb db, CurrentUser user, MatrixServ
 
     public async Task<ChangeView> UpdateAsync(int id, ChangeInput input, string? ifMatch, CancellationToken ct = default)
     {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var change = await LoadAsync(id, tracking: true, ct);
         CheckPrecondition(change, ifMatch);
         EnsureCanWrite(change);
@@ -112,8 +115,10 @@ public sealed class ChangeWorkflow(ChangeDeskDb db, CurrentUser user, MatrixServ
         change.Subtype = valid.Subtype;
         Apply(change, valid);
         Touch(change);
+        await messages.ReviseAsync(change, valid.Type, clock.GetUtcNow(), ct);
         db.AuditOperation = "Edit change";
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         return await GetAsync(id, ct);
     }
 
@@ -138,10 +143,13 @@ public sealed class ChangeWorkflow(ChangeDeskDb db, CurrentUser user, MatrixServ
         change.IsEmergency = v.IsEmergency;
         change.Severity = v.Severity;
         change.IsMajorChange = v.IsMajorChange;
+        change.MessageCategory = v.Category;
+        change.ExtraTags = v.Tags;
     }
 
     public async Task<ChangeView> TransitionAsync(int id, ChangeAction action, string? ifMatch, CancellationToken ct = default)
     {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var change = await LoadAsync(id, tracking: true, ct);
         CheckPrecondition(change, ifMatch);
         EnsureCanWrite(change);
@@ -173,8 +181,17 @@ public sealed class ChangeWorkflow(ChangeDeskDb db, CurrentUser user, MatrixServ
         {
             await AddPhaseTasksAsync(change, type, phase, now, ct);
         }
+        if (action == ChangeAction.Announce)
+        {
+            await messages.PublishAsync(change, type, now, ct);
+        }
+        else if (action is ChangeAction.Pause or ChangeAction.Resume or ChangeAction.Cancel or ChangeAction.Rollback)
+        {
+            await messages.ReviseAsync(change, type, now, ct);
+        }
         db.AuditOperation = $"{action} change";
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         return await GetAsync(id, ct);
     }
 
@@ -212,6 +229,7 @@ public sealed class ChangeWorkflow(ChangeDeskDb db, CurrentUser user, MatrixServ
 
     public async Task<ChangeView> AddMitigationAsync(int id, string? description, DateTimeOffset? appliedAt, string? ifMatch, CancellationToken ct = default)
     {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var change = await LoadAsync(id, tracking: true, ct);
         CheckPrecondition(change, ifMatch);
         EnsureCanWrite(change);
@@ -239,8 +257,10 @@ public sealed class ChangeWorkflow(ChangeDeskDb db, CurrentUser user, MatrixServ
             AppliedAt = (appliedAt ?? now).ToUniversalTime(), RecordedAt = now, RecordedById = user.Id ?? Guid.Empty,
         });
         Touch(change);
+        await messages.ReviseAsync(change, (await TypesAsync(ct))[change.TypeKey], now, ct);
         db.AuditOperation = "Record mitigation";
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         return await GetAsync(id, ct);
     }
 
@@ -364,6 +384,7 @@ public sealed class ChangeWorkflow(ChangeDeskDb db, CurrentUser user, MatrixServ
         var tenantIds = c.Tasks.Where(t => t.TenantId != null).Select(t => t.TenantId!.Value).Distinct().ToList();
         var tenantNames = await db.Tenants.Where(t => tenantIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
         var canWrite = CanWrite(c);
+        var messageId = await db.Messages.Where(m => m.ChangeId == c.Id).Select(m => m.Id).FirstOrDefaultAsync(ct);
         // A customer sees whether it is targeted, never which other tenants are.
         var targets = user.IsProvider ? c.Targets.Select(t => t.TenantId).ToList()
             : c.Targets.Where(t => t.TenantId == user.TenantId).Select(t => t.TenantId).ToList();
@@ -377,6 +398,7 @@ public sealed class ChangeWorkflow(ChangeDeskDb db, CurrentUser user, MatrixServ
             c.Tasks.OrderBy(t => t.Phase).ThenBy(t => t.Party).ThenBy(t => t.TenantId.HasValue ? tenantNames.GetValueOrDefault(t.TenantId.Value) : "").ThenBy(t => t.Ordinal)
                 .Select(t => new TaskView(t.Id, t.Phase, t.Party, t.TenantId, t.TenantId is { } tid ? tenantNames.GetValueOrDefault(tid) : null,
                     t.Text, t.CompletedAt, t.CompletedByName, t.CompletedAt is null && CanComplete(t)))
-                .ToList());
+                .ToList(),
+            c.MessageCategory, c.ExtraTags, messageId);
     }
 }

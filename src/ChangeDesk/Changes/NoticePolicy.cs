@@ -11,15 +11,23 @@ public static class NoticePolicy
     {
         var local = TimeZoneInfo.ConvertTime(now, zone);
         var target = local.DateTime.AddDays(noticeDays);
-        if (zone.IsInvalidTime(target))
-        {
-            // The wall-clock time does not exist (clocks jumped forward): take the first instant after the gap.
-            target = target.AddHours(1);
-        }
-        var offset = zone.IsAmbiguousTime(target)
+        // A wall-clock time inside a spring-forward gap does not exist; it is read with the offset in force
+        // before the gap, which keeps the elapsed notice whole whatever the gap's length (30 minutes in some zones).
+        var offset = zone.IsInvalidTime(target) ? OffsetBefore(zone, target)
+            : zone.IsAmbiguousTime(target)
             ? zone.GetAmbiguousTimeOffsets(target).Max()
             : zone.GetUtcOffset(target);
         return new DateTimeOffset(target, offset).ToUniversalTime();
+    }
+
+    static TimeSpan OffsetBefore(TimeZoneInfo zone, DateTime invalidLocal)
+    {
+        var probe = invalidLocal;
+        while (zone.IsInvalidTime(probe))
+        {
+            probe = probe.AddMinutes(-15);
+        }
+        return zone.GetUtcOffset(probe);
     }
 
     public static NoticeDecision Check(

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ChangeDesk.Audit;
 using ChangeDesk.Changes;
+using ChangeDesk.MessageCenter;
 using ChangeDesk.Responsibility;
 using ChangeDesk.Tenancy;
 using Microsoft.EntityFrameworkCore;
@@ -26,6 +27,10 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
     public DbSet<Mitigation> Mitigations => Set<Mitigation>();
     public DbSet<ChecklistTask> ChecklistTasks => Set<ChecklistTask>();
     public DbSet<AuditRecord> AuditRecords => Set<AuditRecord>();
+    public DbSet<Message> Messages => Set<Message>();
+    public DbSet<MessageTenant> MessageTenants => Set<MessageTenant>();
+    public DbSet<MessageRevision> MessageRevisions => Set<MessageRevision>();
+    public DbSet<MessageViewState> MessageViewStates => Set<MessageViewState>();
 
     /// <summary>The tenant whose rows are visible; null for provider users and the system.</summary>
     Guid? VisibleTenantId => user.TenantId;
@@ -39,7 +44,7 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
     {
         // Guid keys are assigned by the application (version 7, time-ordered), so new rows added through a
         // navigation are inserted rather than mistaken for existing ones.
-        foreach (var entity in new[] { typeof(Tenant), typeof(User), typeof(ApiToken), typeof(ResponsibilityOverride), typeof(Mitigation), typeof(ChecklistTask) })
+        foreach (var entity in new[] { typeof(Tenant), typeof(User), typeof(ApiToken), typeof(ResponsibilityOverride), typeof(Mitigation), typeof(ChecklistTask), typeof(MessageRevision) })
         {
             b.Entity(entity).Property("Id").ValueGeneratedNever();
         }
@@ -109,6 +114,42 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
             e.HasIndex(t => new { t.ChangeId, t.Phase });
             e.HasIndex(t => new { t.TenantId, t.CompletedAt });
             e.HasQueryFilter(t => VisibleTenantId == null || t.TenantId == null || t.TenantId == VisibleTenantId);
+        });
+        b.Entity<Message>(e =>
+        {
+            e.Property(m => m.Id).HasMaxLength(20).ValueGeneratedNever();
+            e.HasIndex(m => m.Number).IsUnique();
+            e.HasIndex(m => m.ChangeId).IsUnique();
+            e.HasIndex(m => m.LastModifiedDateTime);
+            e.Property(m => m.Title).HasMaxLength(200);
+            e.Property(m => m.Category).HasMaxLength(30);
+            e.Property(m => m.Severity).HasMaxLength(20);
+            e.Property(m => m.Consent).HasMaxLength(20);
+            e.ComplexCollection(m => m.Details, d => d.ToJson());
+            e.HasOne<Change>().WithOne().HasForeignKey<Message>(m => m.ChangeId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(m => m.Tenants).WithOne().HasForeignKey(t => t.MessageId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(m => m.Revisions).WithOne().HasForeignKey(r => r.MessageId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(m => VisibleTenantId == null || m.Tenants.Any(t => t.TenantId == VisibleTenantId));
+        });
+        b.Entity<MessageTenant>(e =>
+        {
+            e.HasKey(t => new { t.TenantId, t.MessageId });
+            e.HasIndex(t => t.MessageId);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(t => t.TenantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(t => VisibleTenantId == null || t.TenantId == VisibleTenantId);
+        });
+        b.Entity<MessageRevision>(e =>
+        {
+            e.HasIndex(r => new { r.MessageId, r.Version });
+            e.HasQueryFilter(r => VisibleTenantId == null || Set<MessageTenant>().Any(t => t.MessageId == r.MessageId && t.TenantId == VisibleTenantId));
+        });
+        b.Entity<MessageViewState>(e =>
+        {
+            e.HasKey(v => new { v.UserId, v.MessageId });
+            e.HasIndex(v => v.MessageId);
+            e.HasOne<User>().WithMany().HasForeignKey(v => v.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Message>().WithMany().HasForeignKey(v => v.MessageId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(v => VisibleTenantId == null || v.TenantId == VisibleTenantId);
         });
         b.Entity<AuditRecord>(e =>
         {

@@ -54,7 +54,7 @@ public static class Policies
 
     static Task ApiAware(RedirectContext<CookieAuthenticationOptions> ctx, int status)
     {
-        if (ctx.Request.Path.StartsWithSegments("/api"))
+        if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/graph"))
         {
             ctx.Response.StatusCode = status;
             return Task.CompletedTask;

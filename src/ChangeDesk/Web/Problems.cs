@@ -64,6 +64,10 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
+        if (http.Request.Path.StartsWithSegments(MessageCenter.GraphApi.Root))
+        {
+            return await TryWriteGraphAsync(http, exception);
+        }
         var problem = exception switch
         {
             ProblemException p => p,
@@ -96,5 +100,23 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
             http.Response.Headers.ETag = pf.CurrentETag;
         }
         return await problems.TryWriteAsync(new() { HttpContext = http, ProblemDetails = details, Exception = exception });
+    }
+
+    /// <summary>On the Graph-compatible API errors take Graph's shape and codes, as Graph clients expect.</summary>
+    static async Task<bool> TryWriteGraphAsync(HttpContext http, Exception exception)
+    {
+        var (status, code, message) = exception switch
+        {
+            MessageCenter.GraphException g => (g.Status, g.Code, g.Message),
+            ProblemException p => (p.Status, MessageCenter.GraphApi.CodeFor(p.Status), p.Message),
+            BadHttpRequestException bad => (bad.StatusCode, "invalidRequest", bad.Message),
+            _ => (0, "", ""),
+        };
+        if (status == 0)
+        {
+            return false;
+        }
+        await MessageCenter.GraphApi.WriteErrorAsync(http, status, code, message);
+        return true;
     }
 }

@@ -11,6 +11,18 @@ public static class StatusPages
     {
         var http = context.HttpContext;
         var status = http.Response.StatusCode;
+        if (http.Request.Path.StartsWithSegments(MessageCenter.GraphApi.Root))
+        {
+            var graphMessage = status switch
+            {
+                401 => "Access token is empty or invalid: send Authorization: Bearer <ChangeDesk API token>.",
+                403 => "Your role does not allow this operation.",
+                404 => $"Resource not found for the segment '{http.Request.Path}'.",
+                _ => ReasonPhrases.GetReasonPhrase(status),
+            };
+            await MessageCenter.GraphApi.WriteErrorAsync(http, status, MessageCenter.GraphApi.CodeFor(status), graphMessage);
+            return;
+        }
         if (http.Request.Path.StartsWithSegments("/api"))
         {
             var (rule, title, detail) = status switch

@@ -198,6 +198,28 @@ public sealed class AuditChainTests
         Assert.Equal("record 4 does not point at the hash of record 3", result.Problem);
     }
 
+    [Theory]
+    [InlineData("Operation")]
+    [InlineData("Before")]
+    [InlineData("After")]
+    public void ANullFieldAndAnEmptyFieldHashDifferently(string field)
+    {
+        var draft = Draft.From(Chain(1)[0]);
+        void Set(string? value)
+        {
+            switch (field)
+            {
+                case "Operation": draft.Operation = value; break;
+                case "Before": draft.Before = value; break;
+                default: draft.After = value; break;
+            }
+        }
+        Set(null);
+        var withNull = AuditChain.ComputeHash(draft.ToRecord());
+        Set("");
+        Assert.NotEqual(withNull, AuditChain.ComputeHash(draft.ToRecord()));
+    }
+
     [Fact]
     public void DeletingAMiddleRecordIsDetected()
     {

@@ -133,6 +133,19 @@ public sealed class NoticePolicyTests
     }
 
     [Fact]
+    public void TargetInAHalfHourGapKeepsTheFullNotice()
+    {
+        // Lord Howe Island moves its clocks 30 minutes forward at 02:00 on 4 October 2026: 02:15 never happens.
+        var lordHowe = TimeZoneInfo.FindSystemTimeZoneById("Australia/Lord_Howe");
+        var now = new DateTimeOffset(2026, 9, 29, 2, 15, 0, TimeSpan.FromHours(10.5));
+
+        var earliest = NoticePolicy.EarliestAllowedStart(now, 5, lordHowe);
+
+        Assert.Equal(TimeSpan.FromHours(120), earliest - now);
+        Assert.Equal(new DateTime(2026, 10, 4, 2, 45, 0), TimeZoneInfo.ConvertTime(earliest, lordHowe).DateTime);
+    }
+
+    [Fact]
     public void BerlinTargetInTheSpringForwardGapMovesPastTheGap()
     {
         // 02:30 on 29 March 2026 never happens in Berlin: the wall clock jumps from 02:00 to 03:00.

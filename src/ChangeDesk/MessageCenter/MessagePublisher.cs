@@ -1,0 +1,105 @@
+using ChangeDesk.Changes;
+using ChangeDesk.Data;
+using ChangeDesk.Responsibility;
+using ChangeDesk.Tenancy;
+using ChangeDesk.Web;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChangeDesk.MessageCenter;
+
+/// <summary>
+/// Keeps a change's Message Center post in step with the change: posted on announce to every targeted tenant,
+/// revised (with history and the "Updated message" tag) when the announced change is edited. Runs inside the
+/// caller's transaction, so a change and its message are saved together or not at all.
+/// </summary>
+public sealed class MessagePublisher(ChangeDeskDb db, MatrixService matrices, MarkdownRenderer markdown, ServiceOptions options, CurrentUser user)
+{
+    public async Task PublishAsync(Change change, ChangeType type, DateTimeOffset now, CancellationToken ct)
+    {
+        if (await db.Messages.IgnoreQueryFilters().AnyAsync(m => m.ChangeId == change.Id, ct))
+        {
+            await ReviseAsync(change, type, now, ct);
+            return;
+        }
+        var number = (await db.Messages.IgnoreQueryFilters().MaxAsync(m => (int?)m.Number, ct) ?? 100000) + 1;
+        var content = MessageComposer.Compose(change, await NamesAsync(change, type, ct), updated: false);
+        var message = new Message
+        {
+            Id = $"MC{number}", Number = number, ChangeId = change.Id, OwnerTenantId = change.OwnerTenantId,
+            Title = content.Title, Category = content.Category, Severity = content.Severity, CreatedDateTime = now,
+        };
+        Apply(message, content, now);
+        foreach (var tenant in await RecipientsAsync(change, ct))
+        {
+            message.Tenants.Add(new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now });
+        }
+        db.Messages.Add(message);
+    }
+
+    /// <summary>Updates the message of an announced change; does nothing for a change that has none.</summary>
+    public async Task ReviseAsync(Change change, ChangeType type, DateTimeOffset now, CancellationToken ct)
+    {
+        var message = await db.Messages.IgnoreQueryFilters().Include(m => m.Tenants).FirstOrDefaultAsync(m => m.ChangeId == change.Id, ct);
+        if (message is null)
+        {
+            return;
+        }
+        var content = MessageComposer.Compose(change, await NamesAsync(change, type, ct), updated: true);
+        var html = markdown.ToHtml(content.BodyMarkdown);
+        var changed = MessageComposer.ChangedFields(message, content, html);
+        var recipients = await RecipientsAsync(change, ct);
+        var added = recipients.Except(message.Tenants.Select(t => t.TenantId)).ToList();
+        message.Tenants.RemoveAll(t => !recipients.Contains(t.TenantId));
+        foreach (var tenant in added)
+        {
+            message.Tenants.Add(new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now });
+        }
+        if (changed.Count == 0)
+        {
+            return;
+        }
+        db.MessageRevisions.Add(new MessageRevision
+        {
+            MessageId = message.Id, Version = message.Version, ReplacedAt = now, ReplacedBy = user.Name, ChangedFields = string.Join(", ", changed),
+            Title = message.Title, StartDateTime = message.StartDateTime, EndDateTime = message.EndDateTime,
+            ActionRequiredByDateTime = message.ActionRequiredByDateTime, Category = message.Category, Severity = message.Severity, BodyHtml = message.BodyHtml,
+        });
+        message.Version++;
+        Apply(message, content, now);
+        // Everyone should notice the update: it is unread again for all.
+        await db.MessageViewStates.Where(v => v.MessageId == message.Id).ExecuteUpdateAsync(s => s.SetProperty(v => v.IsRead, false), ct);
+    }
+
+    void Apply(Message message, MessageContent content, DateTimeOffset now)
+    {
+        message.Title = content.Title;
+        message.Category = content.Category;
+        message.Severity = content.Severity;
+        message.IsMajorChange = content.IsMajorChange;
+        message.Services = content.Services;
+        message.Tags = content.Tags;
+        message.StartDateTime = content.StartDateTime;
+        message.EndDateTime = content.EndDateTime;
+        message.ActionRequiredByDateTime = content.ActionRequiredByDateTime;
+        message.BodyMarkdown = content.BodyMarkdown;
+        message.BodyHtml = markdown.ToHtml(content.BodyMarkdown);
+        message.Details = content.Details;
+        message.Consent = content.Consent;
+        message.LastModifiedDateTime = now;
+    }
+
+    async Task<List<Guid>> RecipientsAsync(Change change, CancellationToken ct) =>
+        change.OwnerTenantId is { } owner ? [owner]
+        : change.TargetsAllTenants ? await db.Tenants.IgnoreQueryFilters().Select(t => t.Id).ToListAsync(ct)
+        : change.Targets.Select(t => t.TenantId).ToList();
+
+    async Task<MessageComposer.Names> NamesAsync(Change change, ChangeType type, CancellationToken ct)
+    {
+        var scope = (await matrices.ScopesAsync(ct)).First(s => s.Key == change.Scope).Name;
+        var owner = change.OwnerTenantId is { } t
+            ? await db.Tenants.IgnoreQueryFilters().Where(x => x.Id == t).Select(x => x.Name).FirstAsync(ct)
+            : await matrices.ProviderNameAsync(ct);
+        var subtype = type.Subtypes.FirstOrDefault(s => s.Key == change.Subtype)?.Name ?? change.Subtype;
+        return new(type.Name, subtype, scope, owner, MessageComposer.WhoMustAct(change), options.LinkTo($"/changes/{change.Id}"));
+    }
+}
