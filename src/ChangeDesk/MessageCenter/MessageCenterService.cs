@@ -73,6 +73,10 @@ public sealed class MessageCenterService(ChangeDeskDb db, CurrentUser user)
         return await db.Tenants.AnyAsync(t => t.Id == tenant, ct) ? tenant : throw new NotFoundException("Tenant", tenant);
     }
 
+    /// <summary>For provider users opening a message without naming a tenant: the first tenant it is posted to.</summary>
+    public async Task<Guid?> AnyTenantOfAsync(string id, CancellationToken ct) =>
+        await db.MessageTenants.Where(t => t.MessageId == id).OrderBy(t => t.TenantId).Select(t => (Guid?)t.TenantId).FirstOrDefaultAsync(ct);
+
     /// <summary>The messages posted to a tenant; compose filters on it and they run in the database.</summary>
     public IQueryable<Message> Messages(Guid tenant) =>
         db.Messages.AsNoTracking().Where(m => m.Tenants.Any(t => t.TenantId == tenant));

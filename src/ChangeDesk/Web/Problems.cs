@@ -81,6 +81,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
             return false;
         }
         http.Response.StatusCode = problem.Status;
+        if (!http.Request.Path.StartsWithSegments("/api"))
+        {
+            // A page request: answer in HTML, with the rule's explanation.
+            await StatusPages.WriteHtmlAsync(http, problem.Status, problem.Message);
+            return true;
+        }
         var details = problem.Errors.Count > 0
             ? new HttpValidationProblemDetails(problem.Errors)
             : new ProblemDetails();

@@ -45,8 +45,12 @@ public static class StatusPages
             });
             return;
         }
+        await WriteHtmlAsync(http, status, status == 404 ? "This page does not exist." : ReasonPhrases.GetReasonPhrase(status));
+    }
+
+    public static async Task WriteHtmlAsync(HttpContext http, int status, string message)
+    {
         http.Response.ContentType = "text/html; charset=utf-8";
-        var message = status == 404 ? "This page does not exist." : ReasonPhrases.GetReasonPhrase(status);
         await http.Response.WriteAsync(
             $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status} · ChangeDesk</title><link rel=\"stylesheet\" href=\"/site.css\"></head>"
             + $"<body><main class=\"narrow\"><h1>{status}</h1><p>{System.Net.WebUtility.HtmlEncode(message)}</p><p><a href=\"/\">Back to ChangeDesk</a></p></main></body></html>");

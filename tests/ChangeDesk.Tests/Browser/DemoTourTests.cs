@@ -55,6 +55,12 @@ public sealed class DemoTourTests(DemoFixture app) : IClassFixture<DemoFixture>
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Payroll app 4.2 upgrade" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByText("Windows feature update")).ToHaveCountAsync(0);
 
+        await page.GetByRole(AriaRole.Link, new() { Name = "Message Center" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#messages tbody tr")).ToHaveCountAsync(6);
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Retiring the legacy VPN client" })).ToBeVisibleAsync();
+        await BrowserFixture.MaybeScreenshotAsync(page, "tour-message-center.png");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Changes", Exact = true }).ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "Simplified support ticket submission in the IT admin portal" }).ClickAsync();
         await Assertions.Expect(page.GetByText("Approve by")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Mark done: Approve the change" })).ToBeVisibleAsync();

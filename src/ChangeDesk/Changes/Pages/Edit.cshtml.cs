@@ -28,6 +28,8 @@ public sealed class ChangeForm
     public DateTime? ActionRequiredBy { get; set; }
     public bool IsEmergency { get; set; }
     public bool IsMajorChange { get; set; }
+    public string? Category { get; set; }
+    public List<string> Tags { get; set; } = [];
 
     static DateTimeOffset? Utc(DateTime? local) => local is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Unspecified), TimeSpan.Zero) : null;
 
@@ -38,6 +40,7 @@ public sealed class ChangeForm
         Services = (Services ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList(),
         PlannedStart = Utc(PlannedStart), PlannedEnd = Utc(PlannedEnd), AdminActionRequired = AdminActionRequired, AdminAction = AdminAction,
         Consent = Consent, ActionRequiredBy = Utc(ActionRequiredBy), IsEmergency = IsEmergency, IsMajorChange = IsMajorChange,
+        Category = Category, Tags = Tags,
     };
 
     public static ChangeForm From(ChangeView c) => new()
@@ -47,6 +50,7 @@ public sealed class ChangeForm
         Services = string.Join(", ", c.Services), PlannedStart = c.PlannedStart.UtcDateTime, PlannedEnd = c.PlannedEnd?.UtcDateTime,
         AdminActionRequired = c.AdminActionRequired, AdminAction = c.AdminAction, Consent = EnumNames.Of(c.Consent),
         ActionRequiredBy = c.ActionRequiredBy?.UtcDateTime, IsEmergency = c.IsEmergency, IsMajorChange = c.IsMajorChange,
+        Category = c.Category, Tags = c.Tags.ToList(),
     };
 }
 

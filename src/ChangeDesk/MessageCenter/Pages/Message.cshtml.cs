@@ -28,6 +28,14 @@ public sealed class MessageModel(MessageCenterService center, CurrentUser me) : 
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
+        if (me.IsProvider && TenantId is null)
+        {
+            TenantId = await center.AnyTenantOfAsync(Id, ct);
+            if (TenantId is null)
+            {
+                return NotFound();
+            }
+        }
         try
         {
             var tenant = await center.ResolveTenantAsync(TenantId, ct);
