@@ -1,9 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ChangeDesk.Approvals;
 using ChangeDesk.Audit;
 using ChangeDesk.Changes;
 using ChangeDesk.Data;
 using ChangeDesk.MessageCenter;
+using ChangeDesk.Notifications;
 using ChangeDesk.Responsibility;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
@@ -41,6 +43,26 @@ public static class ChangeDeskApp
         services.AddScoped<MessageCenterService>();
         services.AddScoped<AuditTrail>();
         services.AddHostedService<StartupTasks>();
+
+        var configuration = builder.Configuration;
+        services.AddSingleton(configuration.GetSection(OutboxOptions.Section).Get<OutboxOptions>() ?? new OutboxOptions());
+        services.AddSingleton(configuration.GetSection(EmailOptions.Section).Get<EmailOptions>() ?? new EmailOptions());
+        services.AddSingleton(configuration.GetSection(ApprovalOptions.Section).Get<ApprovalOptions>() ?? new ApprovalOptions());
+        services.AddSingleton(configuration.GetSection(DigestOptions.Section).Get<DigestOptions>() ?? new DigestOptions());
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<OutboxCommitSignal>();
+        services.AddScoped<OutboxStore>();
+        services.AddScoped<Notifier>();
+        services.AddScoped<ApprovalLinks>();
+        services.AddScoped<ApprovalService>();
+        services.AddHttpClient(WebhookSender.HttpClientName);
+        if (configuration.GetValue("BackgroundJobs:Enabled", true))
+        {
+            services.AddHostedService<EmailSender>();
+            services.AddHostedService<WebhookSender>();
+            services.AddHostedService<ApprovalJob>();
+            services.AddHostedService<DigestJob>();
+        }
 
         // Sign-in cookies stay valid across restarts and across instances that share the keys folder.
         var keys = Path.Combine(builder.Environment.ContentRootPath, builder.Configuration["DataProtection:KeysPath"] ?? "data/keys");

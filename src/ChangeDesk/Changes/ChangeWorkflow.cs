@@ -12,7 +12,8 @@ namespace ChangeDesk.Changes;
 /// responsibility matrix), the lifecycle, the notice and emergency rules, and the phase checklists.
 /// </summary>
 public sealed class ChangeWorkflow(
-    ChangeDeskDb db, CurrentUser user, MatrixService matrices, MessagePublisher messages, TimeProvider clock, ServiceOptions options, MarkdownRenderer markdown)
+    ChangeDeskDb db, CurrentUser user, MatrixService matrices, MessagePublisher messages, Approvals.ApprovalService approvals, Notifications.Notifier notifier,
+    TimeProvider clock, ServiceOptions options, MarkdownRenderer markdown)
 {
     public static string ETagOf(int version) => $"\"{version}\"";
 
@@ -116,6 +117,11 @@ public sealed class ChangeWorkflow(
         Apply(change, valid);
         Touch(change);
         await messages.ReviseAsync(change, valid.Type, clock.GetUtcNow(), ct);
+        if (change.State != ChangeState.Draft)
+        {
+            await approvals.SyncDeadlineAsync(change, ct);
+            await approvals.RequestAsync(change, await messages.RecipientsAsync(change, ct), clock.GetUtcNow(), ct);
+        }
         db.AuditOperation = "Edit change";
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
@@ -175,6 +181,18 @@ public sealed class ChangeWorkflow(
             CheckNotice(change.PlannedStart, change.AdminActionRequired, change.IsEmergency, type);
             change.AnnouncedAt = now;
         }
+        if (action == ChangeAction.Start && await approvals.HoldersAsync(change, ct) is { Count: > 0 } holders)
+        {
+            throw new ConflictException("approval-pending",
+                $"{change.Number} needs every targeted tenant's approval before it starts. Held back by: "
+                + string.Join("; ", holders.Select(h => $"{h.TenantName} ({EnumNames.Of(h.State)}{(h.Reason is null ? "" : $": {h.Reason}")})")) + ".")
+            {
+                Extensions =
+                {
+                    ["heldBy"] = holders.Select(h => new { tenantId = h.TenantId, tenant = h.TenantName, state = EnumNames.Of(h.State), reason = h.Reason }).ToArray(),
+                },
+            };
+        }
         change.State = next;
         Touch(change);
         if (ChecklistTemplate.PhaseEnteredBy(action) is { } phase && !change.Tasks.Any(t => t.Phase == phase))
@@ -184,11 +202,14 @@ public sealed class ChangeWorkflow(
         if (action == ChangeAction.Announce)
         {
             await messages.PublishAsync(change, type, now, ct);
+            await approvals.RequestAsync(change, await messages.RecipientsAsync(change, ct), now, ct);
         }
         else if (action is ChangeAction.Pause or ChangeAction.Resume or ChangeAction.Cancel or ChangeAction.Rollback)
         {
             await messages.ReviseAsync(change, type, now, ct);
         }
+        await notifier.WebhookAsync(Notifications.WebhookEvents.ChangeTransitioned, change.OwnerTenantId, change.Id, $"{change.Id}:v{change.Version}",
+            new { changeId = change.Id, changeNumber = change.Number, title = change.Title, action = EnumNames.Of(action), state = EnumNames.Of(change.State) }, now, ct);
         db.AuditOperation = $"{action} change";
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);

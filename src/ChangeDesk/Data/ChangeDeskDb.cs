@@ -1,7 +1,9 @@
 using System.Text.Json;
+using ChangeDesk.Approvals;
 using ChangeDesk.Audit;
 using ChangeDesk.Changes;
 using ChangeDesk.MessageCenter;
+using ChangeDesk.Notifications;
 using ChangeDesk.Responsibility;
 using ChangeDesk.Tenancy;
 using Microsoft.EntityFrameworkCore;
@@ -31,6 +33,16 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
     public DbSet<MessageTenant> MessageTenants => Set<MessageTenant>();
     public DbSet<MessageRevision> MessageRevisions => Set<MessageRevision>();
     public DbSet<MessageViewState> MessageViewStates => Set<MessageViewState>();
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<NotificationPreference> NotificationPreferences => Set<NotificationPreference>();
+    public DbSet<TenantNotificationSettings> TenantNotificationSettings => Set<TenantNotificationSettings>();
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<ChangeApproval> ChangeApprovals => Set<ChangeApproval>();
+    public DbSet<TenantApprover> TenantApprovers => Set<TenantApprover>();
+
+    /// <summary>Set when a save wrote outbox rows; the commit signal wakes the senders and clears it.</summary>
+    public bool OutboxWritten { get; set; }
 
     /// <summary>The tenant whose rows are visible; null for provider users and the system.</summary>
     Guid? VisibleTenantId => user.TenantId;
@@ -44,7 +56,9 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
     {
         // Guid keys are assigned by the application (version 7, time-ordered), so new rows added through a
         // navigation are inserted rather than mistaken for existing ones.
-        foreach (var entity in new[] { typeof(Tenant), typeof(User), typeof(ApiToken), typeof(ResponsibilityOverride), typeof(Mitigation), typeof(ChecklistTask), typeof(MessageRevision) })
+        foreach (var entity in new[] { typeof(Tenant), typeof(User), typeof(ApiToken), typeof(ResponsibilityOverride), typeof(Mitigation), typeof(ChecklistTask), typeof(MessageRevision),
+                     typeof(OutboxMessage), typeof(NotificationPreference), typeof(WebhookEndpoint), typeof(WebhookDelivery),
+                     typeof(ChangeApproval), typeof(TenantApprover) })
         {
             b.Entity(entity).Property("Id").ValueGeneratedNever();
         }
@@ -151,6 +165,60 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
             e.HasOne<Message>().WithMany().HasForeignKey(v => v.MessageId).OnDelete(DeleteBehavior.Cascade);
             e.HasQueryFilter(v => VisibleTenantId == null || v.TenantId == VisibleTenantId);
         });
+        b.Entity<OutboxMessage>(e =>
+        {
+            e.ToTable("Outbox");
+            e.HasIndex(o => o.DedupKey).IsUnique();
+            e.HasIndex(o => new { o.Channel, o.SentAt, o.DeadAt, o.DueAt });
+            e.HasIndex(o => o.LeaseOwner);
+            e.HasIndex(o => new { o.TenantId, o.CreatedAt });
+            e.Ignore(o => o.EmailMessageId);
+            e.HasQueryFilter(o => VisibleTenantId == null || o.TenantId == VisibleTenantId);
+        });
+        b.Entity<NotificationPreference>(e =>
+        {
+            e.HasIndex(p => p.UserId).IsUnique();
+            e.HasIndex(p => p.TenantId);
+            e.HasOne<User>().WithMany().HasForeignKey(p => p.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(p => p.TenantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(p => VisibleTenantId == null || p.TenantId == VisibleTenantId);
+        });
+        b.Entity<TenantNotificationSettings>(e =>
+        {
+            e.HasKey(t => t.TenantId);
+            e.HasOne<Tenant>().WithOne().HasForeignKey<TenantNotificationSettings>(t => t.TenantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(t => VisibleTenantId == null || t.TenantId == VisibleTenantId);
+        });
+        b.Entity<WebhookEndpoint>(e =>
+        {
+            e.HasIndex(w => w.TenantId);
+            e.Property(w => w.Url).HasMaxLength(2000);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(w => w.TenantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(w => VisibleTenantId == null || w.TenantId == VisibleTenantId);
+        });
+        b.Entity<WebhookDelivery>(e =>
+        {
+            e.HasIndex(d => new { d.EndpointId, d.At });
+            e.HasOne<WebhookEndpoint>().WithMany().HasForeignKey(d => d.EndpointId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(d => VisibleTenantId == null || d.TenantId == VisibleTenantId);
+        });
+        b.Entity<ChangeApproval>(e =>
+        {
+            e.HasIndex(a => new { a.ChangeId, a.TenantId }).IsUnique();
+            e.HasIndex(a => new { a.State, a.Deadline });
+            e.HasIndex(a => a.TenantId);
+            e.Property(a => a.Version).IsConcurrencyToken();
+            e.HasOne<Change>().WithMany().HasForeignKey(a => a.ChangeId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(a => a.TenantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(a => VisibleTenantId == null || a.TenantId == VisibleTenantId);
+        });
+        b.Entity<TenantApprover>(e =>
+        {
+            e.HasIndex(a => new { a.TenantId, a.UserId }).IsUnique();
+            e.HasOne<Tenant>().WithMany().HasForeignKey(a => a.TenantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<User>().WithMany().HasForeignKey(a => a.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(a => VisibleTenantId == null || a.TenantId == VisibleTenantId);
+        });
         b.Entity<AuditRecord>(e =>
         {
             e.HasKey(r => r.Sequence);
@@ -166,6 +234,10 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken ct = default)
     {
+        if (ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added))
+        {
+            OutboxWritten = true;
+        }
         var pending = ChangeTracker.Entries()
             .Where(e => e.Entity is IAudited && e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
             .Select(e => new PendingAudit(e, e.State, e.State == EntityState.Added ? null : Snapshot(e, original: true)))

@@ -27,7 +27,8 @@ public static class DatabaseSetup
         switch (options.Provider.ToLowerInvariant())
         {
             case "sqlite":
-                services.AddDbContext<ChangeDeskDb, SqliteChangeDeskDb>(o => o.UseSqlite(PrepareSqlite(options.ConnectionString, contentRoot)));
+                services.AddDbContext<ChangeDeskDb, SqliteChangeDeskDb>((sp, o) => o.UseSqlite(PrepareSqlite(options.ConnectionString, contentRoot))
+                    .AddInterceptors(sp.GetRequiredService<Notifications.OutboxCommitSignal>()));
                 break;
             default:
                 throw new InvalidOperationException(

@@ -12,7 +12,8 @@ namespace ChangeDesk.MessageCenter;
 /// revised (with history and the "Updated message" tag) when the announced change is edited. Runs inside the
 /// caller's transaction, so a change and its message are saved together or not at all.
 /// </summary>
-public sealed class MessagePublisher(ChangeDeskDb db, MatrixService matrices, MarkdownRenderer markdown, ServiceOptions options, CurrentUser user)
+public sealed class MessagePublisher(
+    ChangeDeskDb db, MatrixService matrices, MarkdownRenderer markdown, ServiceOptions options, CurrentUser user, Notifications.Notifier notifier)
 {
     public async Task PublishAsync(Change change, ChangeType type, DateTimeOffset now, CancellationToken ct)
     {
@@ -29,11 +30,13 @@ public sealed class MessagePublisher(ChangeDeskDb db, MatrixService matrices, Ma
             Title = content.Title, Category = content.Category, Severity = content.Severity, CreatedDateTime = now,
         };
         Apply(message, content, now);
-        foreach (var tenant in await RecipientsAsync(change, ct))
+        var recipients = await RecipientsAsync(change, ct);
+        foreach (var tenant in recipients)
         {
             message.Tenants.Add(new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now });
         }
         db.Messages.Add(message);
+        await notifier.MessagePostedAsync(message, recipients, isUpdate: false, changedFields: null, ct);
     }
 
     /// <summary>Updates the message of an announced change; does nothing for a change that has none.</summary>
@@ -56,6 +59,10 @@ public sealed class MessagePublisher(ChangeDeskDb db, MatrixService matrices, Ma
         }
         if (changed.Count == 0)
         {
+            if (added.Count > 0)
+            {
+                await notifier.MessagePostedAsync(message, added, isUpdate: false, changedFields: null, ct);
+            }
             return;
         }
         db.MessageRevisions.Add(new MessageRevision
@@ -66,6 +73,9 @@ public sealed class MessagePublisher(ChangeDeskDb db, MatrixService matrices, Ma
         });
         message.Version++;
         Apply(message, content, now);
+        var existing = message.Tenants.Select(t => t.TenantId).Except(added).ToList();
+        await notifier.MessagePostedAsync(message, existing, isUpdate: true, changedFields: string.Join(", ", changed), ct);
+        await notifier.MessagePostedAsync(message, added, isUpdate: false, changedFields: null, ct);
         // Everyone should notice the update: it is unread again for all.
         await db.MessageViewStates.Where(v => v.MessageId == message.Id).ExecuteUpdateAsync(s => s.SetProperty(v => v.IsRead, false), ct);
     }
@@ -88,7 +98,7 @@ public sealed class MessagePublisher(ChangeDeskDb db, MatrixService matrices, Ma
         message.LastModifiedDateTime = now;
     }
 
-    async Task<List<Guid>> RecipientsAsync(Change change, CancellationToken ct) =>
+    public async Task<List<Guid>> RecipientsAsync(Change change, CancellationToken ct) =>
         change.OwnerTenantId is { } owner ? [owner]
         : change.TargetsAllTenants ? await db.Tenants.IgnoreQueryFilters().Select(t => t.Id).ToListAsync(ct)
         : change.Targets.Select(t => t.TenantId).ToList();

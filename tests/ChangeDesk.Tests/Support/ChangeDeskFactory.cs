@@ -42,6 +42,7 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");
         builder.UseSetting("DataProtection:KeysPath", Path.Combine(directory, "keys"));
+        builder.UseSetting("Email:PickupDirectory", Path.Combine(directory, "mail"));
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();

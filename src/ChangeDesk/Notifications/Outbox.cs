@@ -1,0 +1,49 @@
+namespace ChangeDesk.Notifications;
+
+public static class Channels
+{
+    public const string Email = "email";
+    public const string Webhook = "webhook";
+}
+
+/// <summary>
+/// Something to deliver (an email to one address, an event to one webhook endpoint), written in the same
+/// transaction as the change that caused it. Senders claim rows with a lease, so several instances can run at
+/// once; a row is sent at most once after it has been accepted, retried with backoff otherwise, and parked as
+/// a dead letter after the retry limit.
+/// </summary>
+public sealed class OutboxMessage
+{
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public required string Channel { get; init; }
+    public required string EventType { get; init; }
+
+    /// <summary>An email address, or a webhook endpoint id.</summary>
+    public required string Recipient { get; init; }
+
+    public string? RecipientName { get; init; }
+    public Guid? TenantId { get; init; }
+    public int? ChangeId { get; init; }
+    public string? MessageId { get; init; }
+    public string? Subject { get; init; }
+
+    /// <summary>Plain-text email body, or the JSON payload of a webhook.</summary>
+    public required string Body { get; init; }
+
+    public string? HtmlBody { get; init; }
+
+    /// <summary>One row per event and recipient: enqueueing the same thing twice is a no-op.</summary>
+    public required string DedupKey { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset DueAt { get; set; }
+    public int Attempts { get; set; }
+    public string? LeaseOwner { get; set; }
+    public DateTimeOffset? LeaseUntil { get; set; }
+    public DateTimeOffset? SentAt { get; set; }
+    public DateTimeOffset? DeadAt { get; set; }
+    public string? LastError { get; set; }
+
+    /// <summary>The Message-ID header: stable across retries, so a resend is recognisable.</summary>
+    public string EmailMessageId => $"{Id:n}@changedesk";
+}

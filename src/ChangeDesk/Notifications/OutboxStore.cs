@@ -1,0 +1,139 @@
+using ChangeDesk.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChangeDesk.Notifications;
+
+public sealed class OutboxOptions
+{
+    public const string Section = "Outbox";
+
+    public int BatchSize { get; set; } = 50;
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(15);
+    public int MaxAttempts { get; set; } = 8;
+    public TimeSpan FirstRetry { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MaxRetry { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Exponential backoff with ±20 % jitter, so many failed rows do not retry in lockstep.</summary>
+    public TimeSpan RetryDelay(int attempts, double random) =>
+        TimeSpan.FromTicks((long)(Math.Min(FirstRetry.Ticks * Math.Pow(2, Math.Max(0, attempts - 1)), MaxRetry.Ticks) * (0.8 + 0.4 * random)));
+}
+
+/// <summary>
+/// Claims and settles outbox rows through the database. A claim sets a lease owner with a conditional update,
+/// so of several instances racing for a row exactly one gets it; an expired lease (a crashed sender) makes the
+/// row claimable again.
+/// </summary>
+public sealed class OutboxStore(ChangeDeskDb db, TimeProvider clock, OutboxOptions options)
+{
+    public async Task<List<OutboxMessage>> ClaimAsync(string channel, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var candidates = await db.Outbox
+            .Where(o => o.Channel == channel && o.SentAt == null && o.DeadAt == null && o.DueAt <= now && (o.LeaseUntil == null || o.LeaseUntil < now))
+            .OrderBy(o => o.DueAt).ThenBy(o => o.Id)
+            .Select(o => o.Id).Take(options.BatchSize).ToListAsync(ct);
+        if (candidates.Count == 0)
+        {
+            return [];
+        }
+        var owner = Guid.NewGuid().ToString("n");
+        var until = now + options.Lease;
+        await db.Outbox
+            .Where(o => candidates.Contains(o.Id) && o.SentAt == null && o.DeadAt == null && (o.LeaseUntil == null || o.LeaseUntil < now))
+            .ExecuteUpdateAsync(s => s.SetProperty(o => o.LeaseOwner, owner).SetProperty(o => o.LeaseUntil, until), ct);
+        return await db.Outbox.AsNoTracking().Where(o => o.LeaseOwner == owner).OrderBy(o => o.DueAt).ThenBy(o => o.Id).ToListAsync(ct);
+    }
+
+    /// <summary>When the next row falls due, so a sender can sleep until then.</summary>
+    public async Task<DateTimeOffset?> NextDueAsync(string channel, CancellationToken ct) =>
+        await db.Outbox.Where(o => o.Channel == channel && o.SentAt == null && o.DeadAt == null)
+            .OrderBy(o => o.DueAt).Select(o => (DateTimeOffset?)o.DueAt).FirstOrDefaultAsync(ct);
+
+    public Task MarkSentAsync(OutboxMessage row, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        return db.Outbox.Where(o => o.Id == row.Id && o.LeaseOwner == row.LeaseOwner)
+            .ExecuteUpdateAsync(s => s.SetProperty(o => o.SentAt, now).SetProperty(o => o.Attempts, row.Attempts + 1)
+                .SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTimeOffset?)null), ct);
+    }
+
+    public Task MarkFailedAsync(OutboxMessage row, string error, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var attempts = row.Attempts + 1;
+        var dead = attempts >= options.MaxAttempts;
+        var due = now + options.RetryDelay(attempts, Random.Shared.NextDouble());
+        var message = error.Length > 1000 ? error[..1000] : error;
+        return db.Outbox.Where(o => o.Id == row.Id && o.LeaseOwner == row.LeaseOwner)
+            .ExecuteUpdateAsync(s => s.SetProperty(o => o.Attempts, attempts).SetProperty(o => o.LastError, message)
+                .SetProperty(o => o.DueAt, dead ? row.DueAt : due).SetProperty(o => o.DeadAt, dead ? now : null)
+                .SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTimeOffset?)null), ct);
+    }
+
+    public Task MarkDeadAsync(OutboxMessage row, string error, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        return db.Outbox.Where(o => o.Id == row.Id && o.LeaseOwner == row.LeaseOwner)
+            .ExecuteUpdateAsync(s => s.SetProperty(o => o.DeadAt, now).SetProperty(o => o.LastError, error)
+                .SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTimeOffset?)null), ct);
+    }
+
+    /// <summary>Returns claimed rows that were not attempted, so any sender can take them now.</summary>
+    public async Task ReleaseAsync(IEnumerable<OutboxMessage> rows, CancellationToken ct)
+    {
+        foreach (var row in rows)
+        {
+            await db.Outbox.Where(o => o.Id == row.Id && o.LeaseOwner == row.LeaseOwner)
+                .ExecuteUpdateAsync(s => s.SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTimeOffset?)null), ct);
+        }
+    }
+
+    /// <summary>Gives a dead letter (or a waiting row) a fresh set of attempts, due now.</summary>
+    public async Task<bool> RetryAsync(Guid id, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        return await db.Outbox.Where(o => o.Id == id && o.SentAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(o => o.DeadAt, (DateTimeOffset?)null).SetProperty(o => o.Attempts, 0)
+                .SetProperty(o => o.DueAt, now).SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTimeOffset?)null), ct) > 0;
+    }
+}
+
+/// <summary>Wakes the senders as soon as a transaction that wrote outbox rows commits.</summary>
+public sealed class OutboxSignal
+{
+    readonly Dictionary<string, SemaphoreSlim> channels = new()
+    {
+        [Channels.Email] = new(0, 1),
+        [Channels.Webhook] = new(0, 1),
+    };
+
+    public void Notify()
+    {
+        foreach (var s in channels.Values)
+        {
+            if (s.CurrentCount == 0)
+            {
+                try
+                {
+                    s.Release();
+                }
+                catch (SemaphoreFullException)
+                {
+                    // Already signalled by another thread: one wake-up is enough.
+                }
+            }
+        }
+    }
+
+    /// <summary>Waits for a signal or the timeout (measured on the service's clock).</summary>
+    public async Task WaitAsync(string channel, TimeSpan timeout, TimeProvider clock, CancellationToken ct)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var delay = Task.Delay(timeout, clock, timer.Token);
+        var signal = channels[channel].WaitAsync(timer.Token);
+        await Task.WhenAny(delay, signal);
+        await timer.CancelAsync();
+        ct.ThrowIfCancellationRequested();
+    }
+}

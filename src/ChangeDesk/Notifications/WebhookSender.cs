@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Text;
+using ChangeDesk.Data;
+using ChangeDesk.Tenancy;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChangeDesk.Notifications;
+
+/// <summary>
+/// Posts webhook outbox rows to their endpoints, signed per Standard Webhooks (webhook-id, webhook-timestamp,
+/// webhook-signature), logging every attempt. A non-2xx answer or a timeout is retried with backoff.
+/// </summary>
+public sealed class WebhookSender(
+    IServiceScopeFactory scopes, OutboxSignal signal, OutboxOptions outbox, IHttpClientFactory http, TimeProvider clock, ILogger<WebhookSender> logger)
+    : BackgroundService
+{
+    public const string HttpClientName = "webhooks";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            TimeSpan wait;
+            try
+            {
+                wait = await RunOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Webhook outbox pass failed");
+                wait = outbox.PollInterval;
+            }
+            try
+            {
+                await signal.WaitAsync(Channels.Webhook, wait, clock, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    async Task<TimeSpan> RunOnceAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            using var scope = scopes.CreateScope();
+            scope.ServiceProvider.GetRequiredService<CurrentUser>().ActAsSystem("webhook sender");
+            var store = scope.ServiceProvider.GetRequiredService<OutboxStore>();
+            var db = scope.ServiceProvider.GetRequiredService<ChangeDeskDb>();
+            var batch = await store.ClaimAsync(Channels.Webhook, stoppingToken);
+            if (batch.Count == 0)
+            {
+                var next = await store.NextDueAsync(Channels.Webhook, stoppingToken);
+                var until = next is { } due ? due - clock.GetUtcNow() : outbox.PollInterval;
+                return until <= TimeSpan.Zero ? TimeSpan.FromSeconds(1) : until < outbox.PollInterval ? until : outbox.PollInterval;
+            }
+            var ids = batch.Select(b => Guid.Parse(b.Recipient)).Distinct().ToList();
+            var endpoints = await db.WebhookEndpoints.AsNoTracking().Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, stoppingToken);
+            var client = http.CreateClient(HttpClientName);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var row = batch[i];
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    await store.ReleaseAsync(batch.Skip(i), CancellationToken.None);
+                    break;
+                }
+                if (!endpoints.TryGetValue(Guid.Parse(row.Recipient), out var endpoint) || !endpoint.IsActive)
+                {
+                    await store.MarkDeadAsync(row, "The webhook endpoint was deleted or deactivated.", CancellationToken.None);
+                    continue;
+                }
+                await DeliverAsync(client, db, store, endpoint, row);
+            }
+        }
+        return outbox.PollInterval;
+    }
+
+    async Task DeliverAsync(HttpClient client, ChangeDeskDb db, OutboxStore store, WebhookEndpoint endpoint, OutboxMessage row)
+    {
+        var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
+        var id = row.Id.ToString("n");
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new StringContent(row.Body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("webhook-id", id);
+        request.Headers.Add("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add("webhook-signature", WebhookEndpoint.Sign(endpoint.Secret, id, timestamp, row.Body));
+        var watch = Stopwatch.StartNew();
+        int? status = null;
+        string? error = null;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            using var response = await client.SendAsync(request, timeout.Token);
+            status = (int)response.StatusCode;
+            if (!response.IsSuccessStatusCode)
+            {
+                error = $"The endpoint answered {status} {response.ReasonPhrase}.";
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            error = e is TaskCanceledException ? "The endpoint did not answer within 15 seconds." : e.Message;
+        }
+        db.WebhookDeliveries.Add(new WebhookDelivery
+        {
+            EndpointId = endpoint.Id, OutboxId = row.Id, TenantId = endpoint.TenantId, EventType = row.EventType, Attempt = row.Attempts + 1,
+            At = clock.GetUtcNow(), StatusCode = status, Succeeded = error is null, Error = error, DurationMs = watch.ElapsedMilliseconds,
+        });
+        await db.SaveChangesAsync(CancellationToken.None);
+        if (error is null)
+        {
+            await store.MarkSentAsync(row, CancellationToken.None);
+        }
+        else
+        {
+            logger.LogWarning("Webhook {Id} to {Url} failed (attempt {Attempt}): {Error}", row.Id, endpoint.Url, row.Attempts + 1, error);
+            await store.MarkFailedAsync(row, error, CancellationToken.None);
+        }
+    }
+}
