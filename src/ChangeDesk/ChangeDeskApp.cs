@@ -55,6 +55,7 @@ public static class ChangeDeskApp
         services.AddScoped<Notifier>();
         services.AddScoped<ApprovalLinks>();
         services.AddScoped<ApprovalService>();
+        services.AddScoped<NotificationSettings>();
         services.AddHttpClient(WebhookSender.HttpClientName);
         if (configuration.GetValue("BackgroundJobs:Enabled", true))
         {
@@ -112,6 +113,8 @@ public static class ChangeDeskApp
         app.MapAudit();
         app.MapMessageCenter();
         app.MapGraph();
+        app.MapApprovals();
+        app.MapNotifications();
         app.MapRazorPages();
     }
 }

@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ChangeDesk.Changes.Pages;
 
-public sealed class DetailModel(ChangeWorkflow workflow, AuditTrail audit, MatrixService matrices, ChangeDeskDb db) : PageModel
+public sealed class DetailModel(ChangeWorkflow workflow, AuditTrail audit, MatrixService matrices, ChangeDeskDb db, Approvals.ApprovalService approvals) : PageModel
 {
     [BindProperty(SupportsGet = true)] public int Id { get; set; }
 
@@ -20,6 +20,7 @@ public sealed class DetailModel(ChangeWorkflow workflow, AuditTrail audit, Matri
     public string ScopeName { get; private set; } = "";
     public string TypeName { get; private set; } = "";
     public string SubtypeName { get; private set; } = "";
+    public Approvals.ApprovalBoard? Board { get; private set; }
     public string? Error { get; private set; }
     public string? Message { get; private set; }
 
@@ -81,6 +82,10 @@ public sealed class DetailModel(ChangeWorkflow workflow, AuditTrail audit, Matri
             return NotFound();
         }
         Timeline = await audit.ListAsync(Id, null, 1000, ct);
+        if (Change.Consent != Consent.None && Change.State != ChangeState.Draft)
+        {
+            Board = await approvals.BoardAsync(Id, ct);
+        }
         TenantNames = await db.Tenants.ToDictionaryAsync(t => t.Id, t => t.Name, ct);
         ProviderName = await matrices.ProviderNameAsync(ct);
         OwnerName = Change.OwnerTenantId is { } o ? TenantNames.GetValueOrDefault(o) : null;

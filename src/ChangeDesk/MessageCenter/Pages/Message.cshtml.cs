@@ -5,12 +5,13 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace ChangeDesk.MessageCenter.Pages;
 
-public sealed class MessageModel(MessageCenterService center, CurrentUser me) : PageModel
+public sealed class MessageModel(MessageCenterService center, Approvals.ApprovalService approvals, CurrentUser me) : PageModel
 {
     [BindProperty(SupportsGet = true)] public string Id { get; set; } = "";
     [BindProperty(SupportsGet = true)] public Guid? TenantId { get; set; }
 
     public MessageDetailView? Detail { get; private set; }
+    public Approvals.ApprovalBoard? Board { get; private set; }
     public string? Message { get; private set; }
 
     public string BackLink => "/message-center" + (me.IsProvider && TenantId is { } t ? $"?tenantId={t}" : "");
@@ -47,6 +48,10 @@ public sealed class MessageModel(MessageCenterService center, CurrentUser me) : 
                 Detail = await center.GetAsync(tenant, Id, ct);
             }
             Message = TempData["message"] as string;
+            if (Detail.Message.Consent != "none")
+            {
+                Board = await approvals.BoardAsync(Detail.Message.ChangeId, ct);
+            }
             return Page();
         }
         catch (NotFoundException)

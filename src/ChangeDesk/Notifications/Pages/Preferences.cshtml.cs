@@ -1,0 +1,62 @@
+using ChangeDesk.Tenancy;
+using ChangeDesk.Web;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace ChangeDesk.Notifications.Pages;
+
+public sealed class PreferencesModel(NotificationSettings settings, CurrentUser me) : PageModel
+{
+    public PreferenceView? Mine { get; private set; }
+    public TenantSettingsView? Settings { get; private set; }
+    public IReadOnlyList<PreferenceView> Addresses { get; private set; } = [];
+    public bool IsTenantAdmin => me.Is(Role.TenantAdmin);
+    public string? Error { get; private set; }
+    public string? Message { get; private set; }
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        Message = TempData["message"] as string;
+        await LoadAsync(ct);
+    }
+
+    static List<string> Split(string? csv) => (csv ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+
+    public Task<IActionResult> OnPostMineAsync(string? mode, List<string>? categories, List<string>? severities, string? services, bool majorChangesOnly, bool allUpdates, CancellationToken ct) =>
+        Act(() => settings.SetMyPreferenceAsync(new PreferenceInput(mode, categories, severities, Split(services), majorChangesOnly, allUpdates), ct), "Your preferences are saved.", ct);
+
+    public Task<IActionResult> OnPostDigestAsync(string? timeZone, string? digestTime, string? weeklyDigestDay, CancellationToken ct) =>
+        Act(() => settings.SetTenantSettingsAsync(new TenantSettingsInput(timeZone, digestTime, weeklyDigestDay), ct), "Digest settings saved.", ct);
+
+    public Task<IActionResult> OnPostAddAddressAsync(string? email, string? mode, CancellationToken ct) =>
+        Act(() => settings.AddAddressAsync(new PreferenceInput(mode, [], [], [], false, false, email), ct), "Address added.", ct);
+
+    public Task<IActionResult> OnPostRemoveAddressAsync(Guid id, CancellationToken ct) =>
+        Act(async () => { await settings.RemoveAddressAsync(id, ct); return true; }, "Address removed.", ct);
+
+    async Task<IActionResult> Act<T>(Func<Task<T>> work, string done, CancellationToken ct)
+    {
+        try
+        {
+            await work();
+            TempData["message"] = done;
+            return RedirectToPage();
+        }
+        catch (ProblemException e)
+        {
+            Error = e.Message;
+            await LoadAsync(ct);
+            return Page();
+        }
+    }
+
+    async Task LoadAsync(CancellationToken ct)
+    {
+        Mine = await settings.MyPreferenceAsync(ct);
+        if (IsTenantAdmin)
+        {
+            Settings = await settings.TenantSettingsAsync(ct);
+            Addresses = await settings.AddressesAsync(ct);
+        }
+    }
+}
