@@ -23,7 +23,7 @@ public static class EmailTemplates
         </body></html>
         """;
 
-    public static Email MessagePost(Message m, string tenantName, string link, string preferencesLink, bool isUpdate, string? changedFields)
+    public static Email MessagePost(Message m, string tenantName, string link, string preferencesLink, bool isUpdate, string? changedFields, string? answerLink = null)
     {
         var prefix = isUpdate ? "Updated: " : "";
         var subject = $"[ChangeDesk] {prefix}{m.Id}: {m.Title}" + (m.ActionRequiredByDateTime is { } by ? $" (act by {by.UtcDateTime:yyyy-MM-dd})" : "");
@@ -52,12 +52,17 @@ public static class EmailTemplates
         text.AppendLine(m.BodyMarkdown);
         text.AppendLine();
         text.AppendLine($"Open it: {link}");
+        if (answerLink is not null)
+        {
+            text.AppendLine($"Answer ({m.Consent}), sign-in required: {answerLink}");
+        }
         text.AppendLine($"Email preferences: {preferencesLink}");
         var table = "<table style=\"border-collapse:collapse\">" + string.Concat(facts.Select(f =>
             $"<tr><th style=\"text-align:left;padding:2px 12px 2px 0;color:#57606a\">{E(f.Item1)}</th><td>{E(f.Item2)}</td></tr>")) + "</table>";
+        var answer = answerLink is null ? "" : $"<p><a href=\"{E(answerLink)}\">{E(char.ToUpperInvariant(m.Consent[0]) + m.Consent[1..])} this change</a> (you will be asked to sign in)</p>";
         var html = Layout(m.Title,
             isUpdate ? $"A Message Center post for {E(tenantName)} was updated." : $"A new Message Center post for {E(tenantName)}.",
-            table + $"<div style=\"border-left:3px solid #d0d7de;padding-left:1rem;margin:1rem 0\">{m.BodyHtml}</div>",
+            table + answer + $"<div style=\"border-left:3px solid #d0d7de;padding-left:1rem;margin:1rem 0\">{m.BodyHtml}</div>",
             link, "Open in ChangeDesk", $"You receive this because of your ChangeDesk email preferences: <a href=\"{E(preferencesLink)}\">change them</a>.");
         return new Email(subject, text.ToString(), html);
     }

@@ -11,7 +11,7 @@ namespace ChangeDesk.Notifications;
 /// Turns events into outbox rows (emails per recipient, payloads per webhook endpoint) in the caller's
 /// transaction. Nothing is sent here: the senders deliver once the transaction has committed.
 /// </summary>
-public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvider clock)
+public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvider clock, Approvals.ApprovalLinks links)
 {
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -40,7 +40,10 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
         foreach (var tenant in tenantIds)
         {
             var link = service.LinkTo($"/message-center/{message.Id}");
-            var email = EmailTemplates.MessagePost(message, names.GetValueOrDefault(tenant, "your tenant"), link, service.LinkTo("/account/notifications"), isUpdate, changedFields);
+            var answer = message.Consent != "none" && message.OwnerTenantId is null
+                ? links.LinkFor(message.ChangeId, tenant, message.StartDateTime > now ? message.StartDateTime : now.AddDays(7))
+                : null;
+            var email = EmailTemplates.MessagePost(message, names.GetValueOrDefault(tenant, "your tenant"), link, service.LinkTo("/account/notifications"), isUpdate, changedFields, answer);
             foreach (var r in await RecipientsAsync(tenant, ct))
             {
                 if (r.Preference.Mode != DeliveryMode.Immediately
