@@ -91,6 +91,31 @@ public static class AdminCommands
         }, ct: ct));
         root.Subcommands.Add(verify);
 
+        var backupTo = new Option<string>("--to") { Description = "The file to write the copy to (it must not exist)", Required = true };
+        var backup = new Command("backup", "Write a consistent copy of the SQLite database while the service runs (SQLite's online backup). For PostgreSQL use pg_dump.") { backupTo };
+        backup.SetAction((parse, ct) => Run(async (_, scope) =>
+        {
+            var db = scope.GetRequiredService<ChangeDeskDb>();
+            if (db.Database.ProviderName != "Microsoft.EntityFrameworkCore.Sqlite")
+            {
+                throw ValidationFailedException.For("provider", "admin backup copies SQLite databases; back up PostgreSQL with pg_dump (see docs/operations.md).");
+            }
+            var target = Path.GetFullPath(parse.GetValue(backupTo)!);
+            if (File.Exists(target))
+            {
+                throw ValidationFailedException.For("to", $"{target} already exists: choose a new file.");
+            }
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            var source = (Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection();
+            await source.OpenAsync(ct);
+            await using var destination = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={target};Pooling=False");
+            await destination.OpenAsync(ct);
+            source.BackupDatabase(destination);
+            Console.WriteLine($"Backed up {source.DataSource} ({new FileInfo(target).Length:N0} bytes) to:");
+            Console.WriteLine(target);
+        }, ct: ct));
+        root.Subcommands.Add(backup);
+
         return await root.Parse(args).InvokeAsync();
     }
 

@@ -250,7 +250,7 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         var ownTransaction = Database.CurrentTransaction is null ? await Database.BeginTransactionAsync(ct) : null;
         try
         {
-            await LockAuditChainAsync(ct);
+            await LockWritesAsync(ct);
             var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
             await AppendAuditAsync(pending, ct);
             if (ownTransaction is not null)
@@ -269,8 +269,11 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         }
     }
 
-    /// <summary>Serialises appends to the chain. SQLite's immediate transactions already hold the write lock.</summary>
-    protected virtual Task LockAuditChainAsync(CancellationToken ct) => Task.CompletedTask;
+    /// <summary>
+    /// Serialises writers that number things (audit records, messages) inside the current transaction. SQLite's
+    /// immediate transactions already hold the database's write lock.
+    /// </summary>
+    public virtual Task LockWritesAsync(CancellationToken ct) => Task.CompletedTask;
 
     sealed record PendingAudit(EntityEntry Entry, EntityState State, string? Before);
 

@@ -9,7 +9,7 @@ public sealed class DatabaseOptions
 {
     public const string Section = "Database";
 
-    /// <summary>Sqlite (default).</summary>
+    /// <summary>Sqlite (default) or Postgres.</summary>
     public string Provider { get; set; } = "Sqlite";
 
     public string ConnectionString { get; set; } = "Data Source=data/changedesk.db";
@@ -30,9 +30,13 @@ public static class DatabaseSetup
                 services.AddDbContext<ChangeDeskDb, SqliteChangeDeskDb>((sp, o) => o.UseSqlite(PrepareSqlite(options.ConnectionString, contentRoot))
                     .AddInterceptors(sp.GetRequiredService<Notifications.OutboxCommitSignal>()));
                 break;
+            case "postgres" or "postgresql" or "npgsql":
+                services.AddDbContext<ChangeDeskDb, PostgresChangeDeskDb>((sp, o) => o.UseNpgsql(options.ConnectionString)
+                    .AddInterceptors(sp.GetRequiredService<Notifications.OutboxCommitSignal>()));
+                break;
             default:
                 throw new InvalidOperationException(
-                    $"Database:Provider '{options.Provider}' is not supported. Supported providers: Sqlite.");
+                    $"Database:Provider '{options.Provider}' is not supported. Supported providers: Sqlite, Postgres.");
         }
         return services;
     }

@@ -22,6 +22,7 @@ public sealed class MessagePublisher(
             await ReviseAsync(change, type, now, ct);
             return;
         }
+        await db.LockWritesAsync(ct);
         var number = (await db.Messages.IgnoreQueryFilters().MaxAsync(m => (int?)m.Number, ct) ?? 100000) + 1;
         var content = MessageComposer.Compose(change, await NamesAsync(change, type, ct), updated: false);
         var message = new Message

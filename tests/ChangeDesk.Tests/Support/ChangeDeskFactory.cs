@@ -20,6 +20,15 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
 
     readonly string directory = Path.Combine(Path.GetTempPath(), "changedesk-tests", Guid.NewGuid().ToString("n"));
+    readonly string postgresDatabase = $"cd_test_{Guid.NewGuid():n}";
+
+    /// <summary>
+    /// Set by the test script for the PostgreSQL lane (e.g. "Host=127.0.0.1;Port=5433;Username=postgres"):
+    /// every factory then gets a database of its own on that server instead of a SQLite file.
+    /// </summary>
+    public static string? PostgresServer => Environment.GetEnvironmentVariable("CHANGEDESK_TEST_POSTGRES") is { Length: > 0 } s ? s : null;
+
+    public static bool OnPostgres => PostgresServer is not null;
 
     public FakeTimeProvider Clock { get; } = new(Start);
 
@@ -36,7 +45,15 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         Directory.CreateDirectory(directory);
         builder.UseEnvironment("Development");
-        builder.UseSetting("Database:ConnectionString", $"Data Source={Path.Combine(directory, "changedesk.db")}");
+        if (PostgresServer is { } server)
+        {
+            builder.UseSetting("Database:Provider", "Postgres");
+            builder.UseSetting("Database:ConnectionString", $"{server};Database={postgresDatabase}");
+        }
+        else
+        {
+            builder.UseSetting("Database:ConnectionString", $"Data Source={Path.Combine(directory, "changedesk.db")}");
+        }
         builder.UseSetting("Database:MigrateOnStart", "true");
         builder.UseSetting("Urls", "http://127.0.0.1:0");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
@@ -60,6 +77,14 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (PostgresServer is { } server)
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await using var connection = new Npgsql.NpgsqlConnection($"{server};Database=postgres");
+            await connection.OpenAsync();
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{postgresDatabase}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
         try
         {
             Directory.Delete(directory, recursive: true);
