@@ -54,7 +54,7 @@ public sealed class GraphQueryTests(ChangeDeskFactory app) : IClassFixture<Chang
             ("C", new() { Title = "Charlie security update", Type = "security", Subtype = null, Severity = "critical", StartIn = TimeSpan.FromDays(14),
                 Services = ["Windows", "Microsoft Edge"] }),
             ("D", new() { Title = "Delta sign-in hotfix", Type = "non-security", Subtype = "client-hotfix", StartIn = TimeSpan.FromDays(21), Services = ["Microsoft 365 Apps"] }),
-            ("E", new() { Title = "Echo printer install", Subtype = "new-feature", Tags = ["User impact"], Severity = "high", StartIn = TimeSpan.FromDays(28), Services = ["Windows"] }),
+            ("E", new() { Title = "Echo's printer install", Subtype = "new-feature", Tags = ["User impact"], Severity = "high", StartIn = TimeSpan.FromDays(28), Services = ["Windows"] }),
         };
         var ids = new Dictionary<string, string>();
         foreach (var (key, spec) in specs)
@@ -103,6 +103,9 @@ public sealed class GraphQueryTests(ChangeDeskFactory app) : IClassFixture<Chang
         Assert.Equal("CBA", await five.FilterAsync(
             $"startDateTime le {t0.AddDays(14).AddMinutes(2).ToOffset(TimeSpan.FromHours(2)):yyyy-MM-dd'T'HH:mm:ss'+02:00'}"));
         Assert.Equal("DC", await five.FilterAsync($"startDateTime ge {Iso(t0.AddDays(12))} and startDateTime lt {Iso(t0.AddDays(25))}"));
+        // A date literal is midnight UTC of that day.
+        Assert.Equal("BA", await five.FilterAsync($"startDateTime lt {t0.AddDays(12).UtcDateTime:yyyy-MM-dd}"));
+        Assert.Equal("EDC", await five.FilterAsync($"startDateTime ge {t0.AddDays(12).UtcDateTime:yyyy-MM-dd}"));
 
         // Announced at t0, t0+1m, … t0+4m.
         Assert.Equal("EDC", await five.FilterAsync($"lastModifiedDateTime ge {Iso(t0.AddMinutes(2))}"));
@@ -144,7 +147,8 @@ public sealed class GraphQueryTests(ChangeDeskFactory app) : IClassFixture<Chang
         Assert.Equal("EA", await five.FilterAsync("contains(tolower(title),'printer')"));
         Assert.Equal("B", await five.FilterAsync("startswith(title,'Bravo')"));
         Assert.Equal("D", await five.FilterAsync("endswith(title,'hotfix')"));
-        Assert.Equal("E", await five.FilterAsync("startswith(title,'Echo') and contains(title,'install')"));
+        Assert.Equal("E", await five.FilterAsync("startswith(title,'Echo''s') and contains(title,'install')"));
+        Assert.Equal("E", await five.FilterAsync("title eq 'Echo''s printer install'"));
         Assert.Equal("DC", await five.FilterAsync($"id in ('{five["C"]}', '{five["D"]}')"));
     }
 

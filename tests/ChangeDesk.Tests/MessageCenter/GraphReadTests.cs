@@ -130,12 +130,20 @@ public sealed class GraphReadTests(ChangeDeskFactory app) : IClassFixture<Change
     }
 
     [Fact]
-    public async Task AnUnknownIdIsItemNotFound()
+    public async Task UnknownIdsAndUnsupportedRequestsAnswerInGraphsErrorShape()
     {
         var (_, admin) = await app.CreateTenantWithAdminAsync();
         var graph = app.Graph(admin);
         var error = await GraphKit.ODataErrorAsync(() => graph.Admin.ServiceAnnouncement.Messages["MC999999"].GetAsync(cancellationToken: Ct), 404, "itemNotFound");
         Assert.Contains("MC999999", error.Error!.Message);
         Assert.False(string.IsNullOrWhiteSpace(error.Error.InnerError?.RequestId));
+
+        // Messages are posted by announcing changes, not through Graph; other Graph resources are not served.
+        await GraphKit.ODataErrorAsync(() => graph.Admin.ServiceAnnouncement.Messages["MC999999"].DeleteAsync(cancellationToken: Ct), 405, "methodNotAllowed");
+        await GraphKit.ODataErrorAsync(() => graph.Admin.ServiceAnnouncement.Messages.PostAsync(
+            new ServiceUpdateMessage { Title = "Not allowed" }, cancellationToken: Ct), 405, "methodNotAllowed");
+        await GraphKit.ODataErrorAsync(() => graph.Admin.ServiceAnnouncement.HealthOverviews.GetAsync(cancellationToken: Ct), 404, "itemNotFound");
+        await GraphKit.ODataErrorAsync(() => graph.Admin.ServiceAnnouncement.Messages.GetAsync(c => c.QueryParameters.Search = "\"printer\"", Ct), 400, "invalidRequest");
+        await GraphKit.ODataErrorAsync(() => graph.Admin.ServiceAnnouncement.Messages.GetAsync(c => c.QueryParameters.Expand = ["attachments"], Ct), 400, "invalidRequest");
     }
 }
