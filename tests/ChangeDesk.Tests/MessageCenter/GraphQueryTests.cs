@@ -221,6 +221,21 @@ public sealed class GraphQueryTests(ChangeDeskFactory app) : IClassFixture<Chang
         await GraphKit.ODataErrorAsync(() => five.ListAsync(q => q.Top = -1), 400, "invalidRequest");
     }
 
+    [Theory]
+    [InlineData("2147483648")]
+    [InlineData("4294967296")]
+    [InlineData("9223372036854775807")]
+    public async Task ASkipBeyondEverythingIsAnEmptyPage(string skip)
+    {
+        // The SDK's Skip is an int; other Graph clients send any Int64, which OData allows.
+        var (tenant, admin) = await app.CreateTenantWithAdminAsync();
+        var rm = await app.CreateUserAsync(Role.ReleaseManager);
+        await app.AnnounceAsync(rm, new ChangeSpec { Title = "Only one" }, tenant.Id);
+        var page = await admin.GetJsonAsync<System.Text.Json.JsonElement>($"/graph/v1.0/admin/serviceAnnouncement/messages?$skip={skip}");
+        Assert.Equal(0, page.GetProperty("value").GetArrayLength());
+        Assert.False(page.TryGetProperty("@odata.nextLink", out _));
+    }
+
     [Fact]
     public async Task PageIteratorWalksSmallPagesToTheEnd()
     {
