@@ -35,8 +35,15 @@ public sealed class GraphActionTests(ChangeDeskFactory app) : IClassFixture<Chan
         return $"{(m.ViewPoint.IsRead == true ? "R" : "-")}{(m.ViewPoint.IsArchived == true ? "A" : "-")}{(m.ViewPoint.IsFavorited == true ? "F" : "-")}";
     }
 
-    static async Task<string> ViewsAsync(GraphServiceClient graph, string[] ids) =>
-        string.Join(" ", await Task.WhenAll(ids.Select(id => ViewAsync(graph, id))));
+    static async Task<string> ViewsAsync(GraphServiceClient graph, string[] ids)
+    {
+        var views = new List<string>();
+        foreach (var id in ids)
+        {
+            views.Add(await ViewAsync(graph, id));
+        }
+        return string.Join(" ", views);
+    }
 
     [Fact]
     public async Task AllSixActionsReturnTrueAndShowInTheViewPoint()
