@@ -56,7 +56,8 @@ public static class GraphApi
         var options = MessageOData.Parse(http.Request.Query);
         var filtered = MessageOData.ApplyFilter(center.Messages(tenant), options);
         var pageSize = PageSize(http);
-        var skip = (int)(options.Skip ?? 0);
+        // $skip is an Int64; a cast would wrap (2^32 became 0, the first page). Past int range nothing is left anyway.
+        var skip = (int)Math.Min(options.Skip ?? 0, int.MaxValue - MaxPageSize);
         var take = options.Top is { } top ? (int)Math.Min(top, pageSize) : pageSize;
         var rows = await center.RowsAsync(MessageOData.ApplyOrder(filtered, options).Skip(skip).Take(take + 1), ct, withBody: true);
         var more = rows.Count > take && (options.Top is null || options.Top > take);

@@ -313,6 +313,11 @@ public static class MessageOData
             {
                 throw GraphException.InvalidRequest($"{method.ToLowerInvariant()}() works on services and tags.");
             }
+            if (variable is null)
+            {
+                // any() without a lambda (OData 4): the collection is not empty.
+                return Expression.Call(typeof(Enumerable), nameof(Enumerable.Any), [typeof(string)], collection);
+            }
             var item = Expression.Parameter(typeof(string), variable.Name);
             lambdas[variable.Name] = item;
             var predicate = Expression.Lambda<Func<string, bool>>(AsBool(Translate(body)), item);
