@@ -116,12 +116,10 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
             MessageCenter.GraphException g => (g.Status, g.Code, g.Message),
             ProblemException p => (p.Status, MessageCenter.GraphApi.CodeFor(p.Status), p.Message),
             BadHttpRequestException bad => (bad.StatusCode, "invalidRequest", bad.Message),
-            _ => (0, "", ""),
+            OperationCanceledException when http.RequestAborted.IsCancellationRequested => (499, "requestCancelled", "The client closed the request."),
+            // Anything unexpected still answers in Graph's shape, so Graph clients surface a readable ODataError.
+            _ => (500, "generalException", "An unexpected error occurred; the server log has the details (request id below)."),
         };
-        if (status == 0)
-        {
-            return false;
-        }
         await MessageCenter.GraphApi.WriteErrorAsync(http, status, code, message);
         return true;
     }
