@@ -30,7 +30,19 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public static bool OnPostgres => PostgresServer is not null;
 
-    public FakeTimeProvider Clock { get; } = new(Start);
+    /// <summary>Another instance of the service on the same database (scale-out tests); it owns and drops the database.</summary>
+    public ChangeDeskFactory? ShareDatabaseWith { get; init; }
+
+    /// <summary>Where this instance keeps email when no SMTP server is configured: one .eml file per email.</summary>
+    public string MailFolder => Path.Combine(directory, "mail");
+
+    string SqliteFile => ShareDatabaseWith?.SqliteFile ?? Path.Combine(directory, "changedesk.db");
+    string PostgresDatabase => ShareDatabaseWith?.PostgresDatabase ?? postgresDatabase;
+
+    readonly FakeTimeProvider ownClock = new(Start);
+
+    /// <summary>The service's clock; instances sharing a database share it too, as servers kept in sync by NTP do.</summary>
+    public FakeTimeProvider Clock => ShareDatabaseWith?.Clock ?? ownClock;
 
     public static JsonSerializerOptions Json { get; } = CreateJson();
 
@@ -48,18 +60,18 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
         if (PostgresServer is { } server)
         {
             builder.UseSetting("Database:Provider", "Postgres");
-            builder.UseSetting("Database:ConnectionString", $"{server};Database={postgresDatabase}");
+            builder.UseSetting("Database:ConnectionString", $"{server};Database={PostgresDatabase}");
         }
         else
         {
-            builder.UseSetting("Database:ConnectionString", $"Data Source={Path.Combine(directory, "changedesk.db")}");
+            builder.UseSetting("Database:ConnectionString", $"Data Source={SqliteFile}");
         }
         builder.UseSetting("Database:MigrateOnStart", "true");
         builder.UseSetting("Urls", "http://127.0.0.1:0");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");
         builder.UseSetting("DataProtection:KeysPath", Path.Combine(directory, "keys"));
-        builder.UseSetting("Email:PickupDirectory", Path.Combine(directory, "mail"));
+        builder.UseSetting("Email:PickupDirectory", MailFolder);
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
@@ -77,7 +89,7 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (PostgresServer is { } server)
+        if (PostgresServer is { } server && ShareDatabaseWith is null)
         {
             Npgsql.NpgsqlConnection.ClearAllPools();
             await using var connection = new Npgsql.NpgsqlConnection($"{server};Database=postgres");
