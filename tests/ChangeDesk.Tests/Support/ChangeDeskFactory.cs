@@ -70,8 +70,8 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Urls", "http://127.0.0.1:0");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");
-        builder.UseSetting("DataProtection:KeysPath", Path.Combine(directory, "keys"));
         builder.UseSetting("Email:PickupDirectory", MailFolder);
+        builder.UseSetting("DataProtection:KeysPath", Path.Combine(ShareDatabaseWith?.directory ?? directory, "keys"));
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
