@@ -84,8 +84,10 @@ public sealed class ApprovalService(
     {
         var change = await db.Changes.AsNoTracking().FirstOrDefaultAsync(c => c.Id == changeId, ct) ?? throw new NotFoundException("Change", changeId);
         var now = clock.GetUtcNow();
+        // No IgnoreQueryFilters anywhere in these queries: it would lift the tenant filter of the whole query,
+        // showing a tenant the other tenants' answers.
         var rows = await db.ChangeApprovals.AsNoTracking().Where(a => a.ChangeId == changeId)
-            .Join(db.Tenants.IgnoreQueryFilters(), a => a.TenantId, t => t.Id, (a, t) => new { a, t.Name }).ToListAsync(ct);
+            .Join(db.Tenants, a => a.TenantId, t => t.Id, (a, t) => new { a, t.Name }).ToListAsync(ct);
         var views = new List<ApprovalView>();
         foreach (var r in rows.OrderBy(r => r.Name))
         {
@@ -206,7 +208,7 @@ public sealed class ApprovalService(
         var now = clock.GetUtcNow();
         var rows = await db.ChangeApprovals.AsNoTracking()
             .Where(a => (a.State == ApprovalState.Pending || a.State == ApprovalState.Expired) && a.Deadline != null && a.Deadline < now)
-            .Join(db.Tenants.IgnoreQueryFilters(), a => a.TenantId, t => t.Id, (a, t) => new { a, t.Name })
+            .Join(db.Tenants, a => a.TenantId, t => t.Id, (a, t) => new { a, t.Name })
             .OrderBy(x => x.a.Deadline).ToListAsync(ct);
         return rows.Select(r => ToView(r.a, r.Name, now, false)).ToList();
     }
@@ -216,7 +218,7 @@ public sealed class ApprovalService(
         var now = clock.GetUtcNow();
         var rows = await db.ChangeApprovals.AsNoTracking()
             .Where(a => a.State == ApprovalState.Pending || a.State == ApprovalState.Expired)
-            .Join(db.Tenants.IgnoreQueryFilters(), a => a.TenantId, t => t.Id, (a, t) => new { a, t.Name })
+            .Join(db.Tenants, a => a.TenantId, t => t.Id, (a, t) => new { a, t.Name })
             .OrderBy(x => x.a.Deadline).ToListAsync(ct);
         return rows.Select(r => ToView(r.a, r.Name, now, false)).ToList();
     }
