@@ -191,11 +191,13 @@ public sealed class ApprovalService(
         var email = EmailTemplates.ApprovalDecided(change.Number, change.Title, tenantName, verb, user.Name, onBehalfOf, reason, service.LinkTo($"/changes/{change.Id}#approvals"));
         var staff = await db.Users.IgnoreQueryFilters().Where(u => u.TenantId == null && !u.IsDisabled
             && (u.Role == Role.ReleaseManager || u.Role == Role.ProviderAdmin || u.Id == change.CreatedById)).Select(u => new { u.Email, u.DisplayName }).ToListAsync(ct);
+        // Each decision is its own event: the version tells two answers at the same instant apart.
+        var dedup = $"{approval.Id}:v{approval.Version}:{now.UtcTicks}";
         foreach (var s in staff)
         {
-            notifier.Email(WebhookEvents.ApprovalDecided, s.Email, s.DisplayName, null, change.Id, null, email, $"{approval.Id}:{now.UtcTicks}", now);
+            notifier.Email(WebhookEvents.ApprovalDecided, s.Email, s.DisplayName, null, change.Id, null, email, dedup, now);
         }
-        await notifier.WebhookAsync(WebhookEvents.ApprovalDecided, tenant, change.Id, $"{approval.Id}:{now.UtcTicks}",
+        await notifier.WebhookAsync(WebhookEvents.ApprovalDecided, tenant, change.Id, dedup,
             new { changeId, changeNumber = change.Number, tenantId = tenant, decision = verb, by = user.Name, onBehalfOf, reason }, now, ct);
         db.AuditOperation = onBehalfOf is null ? $"{verb} change" : $"{verb} change as delegate of {onBehalfOf}";
         await db.SaveChangesAsync(ct);
