@@ -31,14 +31,20 @@ public sealed record DecisionInput(string? Decision, string? Reason);
 public sealed class ApprovalService(
     ChangeDeskDb db, CurrentUser user, TimeProvider clock, Notifier notifier, ServiceOptions service)
 {
-    /// <summary>Creates the pending approvals of an announced change, one per recipient tenant.</summary>
+    /// <summary>
+    /// Creates the pending approvals of an announced change, one per recipient tenant; on edits, withdraws those of
+    /// tenants no longer targeted, or all of them when the change no longer asks for consent.
+    /// </summary>
     public async Task RequestAsync(Change change, IReadOnlyCollection<Guid> tenants, DateTimeOffset now, CancellationToken ct)
     {
-        if (change.Consent == Consent.None || change.OwnerTenantId is not null)
+        var asks = change.Consent != Consent.None && change.OwnerTenantId is null;
+        var approvals = await db.ChangeApprovals.IgnoreQueryFilters().Where(a => a.ChangeId == change.Id).ToListAsync(ct);
+        db.ChangeApprovals.RemoveRange(approvals.Where(a => !asks || !tenants.Contains(a.TenantId)));
+        if (!asks)
         {
             return;
         }
-        var existing = await db.ChangeApprovals.IgnoreQueryFilters().Where(a => a.ChangeId == change.Id).Select(a => a.TenantId).ToListAsync(ct);
+        var existing = approvals.Select(a => a.TenantId).ToList();
         foreach (var tenant in tenants.Except(existing))
         {
             db.ChangeApprovals.Add(new ChangeApproval
