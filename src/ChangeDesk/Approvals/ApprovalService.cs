@@ -99,10 +99,13 @@ public sealed class ApprovalService(
         {
             views.Add(ToView(r.a, r.Name, now, await CanDecideAsync(r.a, change, ct)));
         }
+        // The provider side depends on every tenant's answer, also when a tenant looks at its own row only;
+        // this separate query returns states, never another tenant's details.
+        var states = await db.ChangeApprovals.IgnoreQueryFilters().Where(a => a.ChangeId == changeId).Select(a => a.State).ToListAsync(ct);
         var providerState = change.Consent == Consent.None ? "not-required"
-            : views.Count == 0 ? "not-requested"
-            : views.Any(v => v.State == ApprovalState.Declined) ? "blocked-by-decline"
-            : views.All(v => v.State is ApprovalState.Approved or ApprovalState.Acknowledged) ? "ready"
+            : states.Count == 0 ? "not-requested"
+            : states.Any(s => s == ApprovalState.Declined) ? "blocked-by-decline"
+            : states.All(s => s is ApprovalState.Approved or ApprovalState.Acknowledged) ? "ready"
             : "waiting-on-customers";
         return new ApprovalBoard(change.Id, change.Number, change.Title, change.Consent, providerState, views);
     }
