@@ -165,6 +165,19 @@ public sealed class AdministrationRoleTests(ChangeDeskFactory app) : IClassFixtu
         Assert.True(invalid.GetProperty("errors").TryGetProperty("tenant", out _));
     }
 
+    [Fact]
+    public async Task CreatingAUserWithAnUnknownRoleNamesTheRoleAndTheValidOnes()
+    {
+        var pa = await app.CreateUserAsync(Role.ProviderAdmin);
+
+        var problem = await Expect.ProblemAsync(
+            await pa.PostJsonAsync("/api/users", new { email = $"x-{Guid.NewGuid():n}@example.test", role = "superuser" }), 400, "validation");
+
+        var message = Assert.Single(problem.GetProperty("errors").GetProperty("role").EnumerateArray()).GetString();
+        Assert.Contains("'superuser'", message);
+        Assert.Contains(Roles.AllNames, message);
+    }
+
     static MatrixCellView FunctionalityInManagedService(MatrixView view) =>
         view.Rows.Single(r => r.Activity == Activity.ProvideNewFunctionality).Cells.Single(c => c.Scope == Scope.ManagedService);
 }
