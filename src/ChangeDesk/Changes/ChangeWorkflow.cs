@@ -102,9 +102,13 @@ public sealed class ChangeWorkflow(ChangeDeskDb db, CurrentUser user, MatrixServ
         var valid = input.Validate(await TypesAsync(ct), customerOwned: change.OwnerTenantId is not null);
         await EnsureTargetsExistAsync(valid.TargetTenantIds, ct);
         await EnsureResponsibleAsync(valid.Type, valid.Scope, change.OwnerTenantId, valid.TargetTenantIds, ct);
-        if (change.State != ChangeState.Draft && valid.PlannedStart != change.PlannedStart)
+        var renotified = valid.PlannedStart != change.PlannedStart
+            || (valid.AdminActionRequired && !change.AdminActionRequired)
+            || (change.IsEmergency && !valid.IsEmergency);
+        if (change.State != ChangeState.Draft && renotified)
         {
-            // Moving an announced change is a new notice: the notice period counts again from now.
+            // Moving an announced change, or newly asking admins to act on it without the emergency exemption, is a
+            // new notice: the notice period counts again from now.
             CheckNotice(valid.PlannedStart, valid.AdminActionRequired, valid.IsEmergency, valid.Type);
         }
         change.Title = valid.Title;
