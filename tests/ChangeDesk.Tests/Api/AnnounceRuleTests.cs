@@ -68,6 +68,48 @@ public sealed class AnnounceRuleTests(ChangeDeskFactory app) : IClassFixture<Cha
     }
 
     [Fact]
+    public async Task RequiringAdminActionOnAnAnnouncedChangeInsideTheNoticePeriodIsRefused()
+    {
+        var now = app.Clock.GetUtcNow();
+        var (rm, change) = await DraftAsync(i => i with { PlannedStart = now.AddDays(2), PlannedEnd = null });
+        await rm.ActAsync(change.Id, "announce");
+        var input = NeedsAdminAction(ApiSteps.ProviderFeature(now.AddDays(2), change.TargetTenantIds.ToArray()), now.AddDays(2));
+
+        var problem = await Expect.ProblemAsync(await rm.PutJsonAsync($"/api/changes/{change.Id}", input), 422, "notice-period");
+
+        Assert.Equal(now.AddDays(5), problem.GetProperty("earliestAllowedStart").GetDateTimeOffset());
+        Assert.False((await rm.GetChangeAsync(change.Id)).AdminActionRequired);
+    }
+
+    [Fact]
+    public async Task AnAnnouncedEmergencyChangeCannotDropTheEmergencyFlagInsideTheNoticePeriod()
+    {
+        var now = app.Clock.GetUtcNow();
+        var (rm, change) = await DraftAsync(i => NeedsAdminAction(i, now.AddHours(2)) with { IsEmergency = true });
+        await Expect.StatusAsync(await rm.PostJsonAsync($"/api/changes/{change.Id}/mitigations", new { description = "Blocked at the gateway" }), 200);
+        await rm.ActAsync(change.Id, "announce");
+        var input = NeedsAdminAction(ApiSteps.ProviderFeature(now.AddHours(2), change.TargetTenantIds.ToArray()), now.AddHours(2));
+
+        await Expect.ProblemAsync(await rm.PutJsonAsync($"/api/changes/{change.Id}", input), 422, "notice-period");
+
+        Assert.True((await rm.GetChangeAsync(change.Id)).IsEmergency);
+    }
+
+    [Fact]
+    public async Task EditingAnAnnouncedChangeWithoutMovingItNeedsNoNewNotice()
+    {
+        var now = app.Clock.GetUtcNow();
+        var (rm, change) = await DraftAsync(i => NeedsAdminAction(i, now.AddDays(5)));
+        await rm.ActAsync(change.Id, "announce");
+        app.Clock.Advance(TimeSpan.FromDays(3));
+        var input = NeedsAdminAction(ApiSteps.ProviderFeature(now.AddDays(5), change.TargetTenantIds.ToArray()), now.AddDays(5)) with { Title = "Clarified" };
+
+        var edited = await (await rm.PutJsonAsync($"/api/changes/{change.Id}", input)).ReadAsync<ChangeView>();
+
+        Assert.Equal(("Clarified", now.AddDays(5)), (edited.Title, edited.PlannedStart));
+    }
+
+    [Fact]
     public async Task AnEmergencyChangeSkipsTheNoticeButCannotBeAnnouncedBeforeAMitigationIsApplied()
     {
         var now = app.Clock.GetUtcNow();

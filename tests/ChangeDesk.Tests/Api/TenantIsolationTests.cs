@@ -186,14 +186,18 @@ public sealed class TenantIsolationTests(ChangeDeskFactory app) : IClassFixture<
         var (b, adminB) = await app.CreateTenantWithAdminAsync();
         var change = await adminA.CreateChangeAsync(ApiSteps.TenantChange(InAMonth));
         await adminA.ActAsync(change.Id, "announce");
+        var rm = await app.CreateUserAsync(Role.ReleaseManager);
+        var providerChange = await rm.CreateChangeAsync(ApiSteps.ProviderFeature(InAMonth, a.Id));
+        await rm.ActAsync(providerChange.Id, "announce");
 
         await Expect.ProblemAsync(await adminB.Client.GetAsync($"/api/audit?changeId={change.Id}", TestContext.Current.CancellationToken), 404, "not-found");
+        await Expect.ProblemAsync(await adminB.Client.GetAsync($"/api/audit?changeId={providerChange.Id}", TestContext.Current.CancellationToken), 404, "not-found");
         var seenByB = await adminB.GetJsonAsync<List<AuditEntryView>>("/api/audit?top=1000");
         var seenByA = await adminA.GetJsonAsync<List<AuditEntryView>>($"/api/audit?changeId={change.Id}");
 
         Assert.NotEmpty(seenByB);
         Assert.All(seenByB, r => Assert.Equal(b.Id, r.TenantId));
-        Assert.DoesNotContain(seenByB, r => r.ChangeId == change.Id || r.ActorId == adminA.Id);
+        Assert.DoesNotContain(seenByB, r => r.ChangeId == change.Id || r.ChangeId == providerChange.Id || r.ActorId == adminA.Id);
         Assert.Contains(seenByB, r => r.EntityType == "Tenant" && r.EntityId == b.Id.ToString());
         Assert.Contains(seenByA, r => r.Operation == "Announce change" && r.ActorId == adminA.Id);
         Assert.All(seenByA, r => Assert.Equal(a.Id, r.TenantId));
