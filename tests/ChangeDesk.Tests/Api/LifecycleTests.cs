@@ -173,6 +173,45 @@ public sealed class LifecycleTests(ChangeDeskFactory app) : IClassFixture<Change
     }
 
     [Fact]
+    public async Task ATenantAddedToARunningChangeGetsTheChecklistOfThePhasesAlreadyReached()
+    {
+        var (a, _) = await app.CreateTenantWithAdminAsync();
+        var (b, adminB) = await app.CreateTenantWithAdminAsync();
+        var rm = await app.CreateUserAsync(Role.ReleaseManager);
+        var input = ApiSteps.ProviderFeature(InAMonth, a.Id);
+        var change = await rm.CreateChangeAsync(input);
+        var started = await rm.ActAsync(change.Id, "announce", "start");
+
+        var edited = await (await rm.PutJsonAsync($"/api/changes/{change.Id}", input with { TargetTenantIds = [a.Id, b.Id] })).ReadAsync<ChangeView>();
+
+        Assert.Equal(TenantBefore, Texts(edited, Phase.Before, b.Id));
+        Assert.Equal(TenantDuring, Texts(edited, Phase.During, b.Id));
+        Assert.Equal(started.Checklist.Select(t => t.Id).Order(), edited.Checklist.Where(t => t.TenantId != b.Id).Select(t => t.Id).Order());
+        Assert.All((await adminB.GetChangeAsync(change.Id)).Checklist.Where(t => t.Party == Party.Customer), t => Assert.True(t.CanComplete));
+        var completed = await rm.ActAsync(change.Id, "complete");
+        Assert.Equal(TenantAfter, Texts(completed, Phase.After, b.Id));
+    }
+
+    [Fact]
+    public async Task ATenantRemovedFromAChangeNoLongerOwesItsOpenTasks()
+    {
+        var (a, _) = await app.CreateTenantWithAdminAsync();
+        var (b, adminB) = await app.CreateTenantWithAdminAsync();
+        var rm = await app.CreateUserAsync(Role.ReleaseManager);
+        var input = ApiSteps.ProviderFeature(InAMonth, a.Id, b.Id);
+        var change = await rm.CreateChangeAsync(input);
+        var announced = await rm.ActAsync(change.Id, "announce");
+        var done = announced.Checklist.First(t => t.TenantId == b.Id);
+        await Expect.StatusAsync(await adminB.PostJsonAsync($"/api/changes/{change.Id}/checklist/{done.Id}/complete"), 200);
+
+        var edited = await (await rm.PutJsonAsync($"/api/changes/{change.Id}", input with { TargetTenantIds = [a.Id] })).ReadAsync<ChangeView>();
+
+        Assert.Equal([done.Id], edited.Checklist.Where(t => t.TenantId == b.Id).Select(t => t.Id));
+        Assert.Equal(TenantBefore, Texts(edited, Phase.Before, a.Id));
+        await Expect.ProblemAsync(await adminB.Client.GetAsync($"/api/changes/{change.Id}", TestContext.Current.CancellationToken), 404, "not-found");
+    }
+
+    [Fact]
     public async Task AnAnnouncedOrRunningChangeCanStillBeEdited()
     {
         var (a, _) = await app.CreateTenantWithAdminAsync();
