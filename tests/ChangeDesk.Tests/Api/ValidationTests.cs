@@ -2,6 +2,7 @@ using System.Text.Json;
 using ChangeDesk.Changes;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Tests.Support;
+using Microsoft.AspNetCore.Hosting;
 
 namespace ChangeDesk.Tests.Api;
 
@@ -173,5 +174,32 @@ public sealed class ValidationTests(ChangeDeskFactory app) : IClassFixture<Chang
         Assert.Equal("https://changedesk.dev/problems/not-found", problem.GetProperty("type").GetString());
         Assert.False(string.IsNullOrEmpty(problem.GetProperty("traceId").GetString()));
         Assert.Contains("999999", problem.GetProperty("detail").GetString());
+    }
+}
+
+/// <summary>The service as deployed: outside Development, ASP.NET Core answers unreadable bodies itself instead of throwing.</summary>
+public sealed class ProductionChangeDeskFactory : ChangeDeskFactory
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseEnvironment("Production");
+    }
+}
+
+public sealed class ProductionValidationTests(ProductionChangeDeskFactory app) : IClassFixture<ProductionChangeDeskFactory>
+{
+    [Theory]
+    [InlineData("{ \"title\": ")]
+    [InlineData("{ \"title\": 42 }")]
+    [InlineData("")]
+    public async Task ABodyThatIsNotAChangeIsABadRequestProblemInProductionToo(string body)
+    {
+        var rm = await app.CreateUserAsync(Role.ReleaseManager);
+
+        var response = await rm.SendAsync(HttpMethod.Post, "/api/changes", body);
+
+        var problem = await Expect.ProblemAsync(response, 400, "bad-request");
+        Assert.NotEqual("Bad Request", problem.GetProperty("detail").GetString());
     }
 }
