@@ -311,6 +311,9 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         await base.SaveChangesAsync(true, ct);
     }
 
+    // Enum values by name, so the history stays readable and keeps its meaning if an enum is reordered.
+    static readonly JsonSerializerOptions SnapshotJson = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
     static string Snapshot(EntityEntry entry, bool original)
     {
         var values = new SortedDictionary<string, object?>(StringComparer.Ordinal);
@@ -322,6 +325,6 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
             }
             values[property.Metadata.Name] = original ? property.OriginalValue : property.CurrentValue;
         }
-        return JsonSerializer.Serialize(values);
+        return JsonSerializer.Serialize(values, SnapshotJson);
     }
 }
