@@ -19,9 +19,34 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
 
-    readonly string directory = Path.Combine(Path.GetTempPath(), "changedesk-tests", Guid.NewGuid().ToString("n"));
+    readonly string directory;
+    readonly bool ownsDirectory;
 
-    public FakeTimeProvider Clock { get; } = new(Start);
+    public ChangeDeskFactory()
+        : this(null, null)
+    {
+    }
+
+    /// <summary>
+    /// A service on the data folder (SQLite file, keys, pickup mail) of another instance, or a fresh one when
+    /// null; a folder given here is left in place on dispose, for the next instance or the caller to clean up.
+    /// A clock given here is shared, as instances on one database share real time.
+    /// </summary>
+    protected ChangeDeskFactory(string? directory, FakeTimeProvider? clock)
+    {
+        ownsDirectory = directory is null;
+        this.directory = directory ?? NewDataDirectory();
+        Clock = clock ?? new FakeTimeProvider(Start);
+    }
+
+    public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "changedesk-tests", Guid.NewGuid().ToString("n"));
+
+    public FakeTimeProvider Clock { get; }
+
+    /// <summary>The folder of this instance's SQLite file, data protection keys and pickup mail.</summary>
+    public string DataDirectory => directory;
+
+    public string PickupDirectory => Path.Combine(directory, "mail");
 
     public static JsonSerializerOptions Json { get; } = CreateJson();
 
@@ -42,7 +67,7 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");
         builder.UseSetting("DataProtection:KeysPath", Path.Combine(directory, "keys"));
-        builder.UseSetting("Email:PickupDirectory", Path.Combine(directory, "mail"));
+        builder.UseSetting("Email:PickupDirectory", PickupDirectory);
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
@@ -60,6 +85,15 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (ownsDirectory)
+        {
+            DeleteDataDirectory(directory);
+        }
+        GC.SuppressFinalize(this);
+    }
+
+    public static void DeleteDataDirectory(string directory)
+    {
         try
         {
             Directory.Delete(directory, recursive: true);
@@ -68,7 +102,6 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
         {
             // A file still held by the OS is left in the temp folder; it does not affect other tests.
         }
-        GC.SuppressFinalize(this);
     }
 
     /// <summary>Runs code against the service's own services as the system (no tenant filter).</summary>
