@@ -8,7 +8,7 @@ namespace ChangeDesk.Tests.Support;
 /// </summary>
 public static class Poll
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(45);
 
     public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, string? what = null)
     {
@@ -19,7 +19,7 @@ public static class Poll
             {
                 Assert.Fail($"Timed out after {(timeout ?? DefaultTimeout).TotalSeconds:0} s waiting for {what ?? "the condition"}.");
             }
-            await Task.Delay(50);
+            await Task.Delay(50, TestContext.Current.CancellationToken);
         }
     }
 
@@ -54,7 +54,7 @@ public static class Poll
             {
                 clock.Advance(step);
             }
-            await Task.Delay(50);
+            await Task.Delay(50, TestContext.Current.CancellationToken);
         }
     }
 }

@@ -122,7 +122,7 @@ public sealed class SmtpSink : IAsyncDisposable
         running = new CancellationTokenSource();
         serverTask = server.StartAsync(running.Token);
         // Listening is set up asynchronously: wait until a client gets the greeting.
-        await Poll.UntilAsync(CanConnectAsync, TimeSpan.FromSeconds(20), $"the SMTP sink to listen on port {Port}");
+        await Poll.UntilAsync(CanConnectAsync, null, $"the SMTP sink to listen on port {Port}");
     }
 
     /// <summary>Stops listening and drops open sessions: clients now get "connection refused".</summary>
@@ -135,7 +135,7 @@ public sealed class SmtpSink : IAsyncDisposable
         await running.CancelAsync();
         try
         {
-            await serverTask!.WaitAsync(TimeSpan.FromSeconds(20));
+            await serverTask!.WaitAsync(Poll.DefaultTimeout);
         }
         catch (OperationCanceledException)
         {
@@ -143,7 +143,7 @@ public sealed class SmtpSink : IAsyncDisposable
         running.Dispose();
         running = null;
         serverTask = null;
-        await Poll.UntilAsync(async () => !await CanConnectAsync(), TimeSpan.FromSeconds(20), $"the SMTP sink to stop listening on port {Port}");
+        await Poll.UntilAsync(async () => !await CanConnectAsync(), null, $"the SMTP sink to stop listening on port {Port}");
     }
 
     /// <summary>Lets the given number of held messages be answered.</summary>
