@@ -304,6 +304,10 @@ public sealed class NotificationSettings(ChangeDeskDb db, CurrentUser user, Time
         }
         if (!await outbox.RetryAsync(id, ct))
         {
+            if (await db.Outbox.AnyAsync(o => o.Id == id && o.SentAt == null, ct))
+            {
+                throw new ConflictException("outbox-in-flight", "A sender is delivering this message right now; retry it if that attempt fails.");
+            }
             throw new NotFoundException("Unsent outbox message", id);
         }
         signal.Notify();

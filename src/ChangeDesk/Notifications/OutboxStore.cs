@@ -89,11 +89,14 @@ public sealed class OutboxStore(ChangeDeskDb db, TimeProvider clock, OutboxOptio
         }
     }
 
-    /// <summary>Gives a dead letter (or a waiting row) a fresh set of attempts, due now.</summary>
+    /// <summary>
+    /// Gives a dead letter (or a waiting row) a fresh set of attempts, due now. A row a sender holds under a lease
+    /// is left alone: clearing its lease would make the sender's MarkSent miss, and the row would be sent again.
+    /// </summary>
     public async Task<bool> RetryAsync(Guid id, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        return await db.Outbox.Where(o => o.Id == id && o.SentAt == null)
+        return await db.Outbox.Where(o => o.Id == id && o.SentAt == null && (o.LeaseUntil == null || o.LeaseUntil < now))
             .ExecuteUpdateAsync(s => s.SetProperty(o => o.DeadAt, (DateTimeOffset?)null).SetProperty(o => o.Attempts, 0)
                 .SetProperty(o => o.DueAt, now).SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTimeOffset?)null), ct) > 0;
     }
