@@ -98,4 +98,25 @@ public sealed class EmailDeliveryTests(SmtpFixture app) : IClassFixture<SmtpFixt
         Assert.Equal(7, app.Sink.AcceptedFor(tenant.Emails).Count);
         NotificationScenario.AssertEachAcceptedOnce(app.Sink, rows);
     }
+
+    [Fact]
+    public async Task TakingATenantOffAnAnnouncedChangeAndPuttingItBackWorksAndDoesNotMailThePostTwice()
+    {
+        var release = await app.CreateUserAsync(Role.ReleaseManager);
+        var (kept, toggled) = (await app.TenantAsync(1), await app.TenantAsync(2));
+        var spec = app.Spec(kept, toggled);
+        var change = await release.AnnounceAsync(spec);
+        var everyone = kept.Emails.Concat(toggled.Emails).ToList();
+        await app.SettledRowsAsync(everyone, 3);
+
+        await release.EditAsync(change.Id, spec with { Tenants = [kept.Tenant.Id] });
+        await release.EditAsync(change.Id, spec);
+
+        // The post is the same version the toggled tenant was already mailed about: nothing new to send.
+        var rows = await app.SettledRowsAsync(everyone, 3);
+        await Poll.UntilAsync(() => app.Sink.AcceptedFor(everyone).Count >= 3, what: "the 3 emails of the announcement");
+        NotificationScenario.AssertEachAcceptedOnce(app.Sink, rows);
+        // And the tenant sees the post again.
+        await Expect.StatusAsync(await toggled.Admin.Client.GetAsync($"/api/message-center/messages/{change.MessageId}", TestContext.Current.CancellationToken), 200);
+    }
 }
