@@ -62,6 +62,10 @@ public sealed class EmailSender(
                     await store.ReleaseAsync(batch.Skip(i), CancellationToken.None);
                     break;
                 }
+                if (!await store.RenewAsync(row, CancellationToken.None))
+                {
+                    continue; // the batch outlasted its lease and another sender has this row now
+                }
                 MimeMessage mime;
                 try
                 {

@@ -50,6 +50,18 @@ public sealed class OutboxStore(ChangeDeskDb db, TimeProvider clock, OutboxOptio
         await db.Outbox.Where(o => o.Channel == channel && o.SentAt == null && o.DeadAt == null)
             .OrderBy(o => o.DueAt).Select(o => (DateTimeOffset?)o.DueAt).FirstOrDefaultAsync(ct);
 
+    /// <summary>
+    /// Renews the lease of a claimed row just before it is sent, so the lease covers this one send rather than
+    /// the whole batch. False when the row is no longer ours: the batch outlasted the lease and another sender
+    /// has claimed it since; then it must not be sent here too.
+    /// </summary>
+    public async Task<bool> RenewAsync(OutboxMessage row, CancellationToken ct)
+    {
+        var until = clock.GetUtcNow() + options.Lease;
+        return await db.Outbox.Where(o => o.Id == row.Id && o.LeaseOwner == row.LeaseOwner && o.SentAt == null && o.DeadAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(o => o.LeaseUntil, until), ct) > 0;
+    }
+
     public Task MarkSentAsync(OutboxMessage row, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
