@@ -77,4 +77,62 @@ public sealed class TwoSenderTests
             ChangeDeskFactory.DeleteDataDirectory(directory);
         }
     }
+
+    /// <summary>
+    /// A slow server: a batch takes longer than the lease, so the other instance takes over the rows whose
+    /// lease ran out. The first instance must not send those rows as well, nor may the message it is sending
+    /// be taken from it.
+    /// </summary>
+    [Fact]
+    public async Task ABatchOutlastingItsLeaseIsNotSentTwiceWhenTheOtherInstanceTakesOver()
+    {
+        var directory = ChangeDeskFactory.NewDataDirectory();
+        var clock = new FakeTimeProvider(ChangeDeskFactory.Start);
+        await using var sink = await SmtpSink.StartNewAsync();
+        static Dictionary<string, string> Settings(string name) => new()
+        {
+            ["Outbox:BatchSize"] = "10",
+            ["Outbox:Lease"] = "00:00:30",
+            ["Email:From"] = $"ChangeDesk {name} <{name}@changedesk.test>",
+        };
+        try
+        {
+            await using var a = await SmtpFixture.StartAsync(sink, directory, clock, Settings("a"));
+            await using var b = await SmtpFixture.StartAsync(sink, directory, clock, Settings("b"));
+            await using var unhold = new AsyncCallback(() => { sink.Hold = false; sink.ReleaseHeld(); });
+            var release = await a.CreateUserAsync(Role.ReleaseManager);
+            var tenant = await a.TenantAsync(10);
+            sink.Hold = true;
+            var claimedAt = clock.GetUtcNow();
+
+            await release.AnnounceAsync(a.Spec(tenant));
+
+            // Instance a claims all 10 at once; each message then takes the server 5 s.
+            for (var i = 1; i <= 7; i++)
+            {
+                await Poll.UntilAsync(() => sink.HeldCount >= i, what: $"message {i} from instance a");
+                clock.Advance(TimeSpan.FromSeconds(5));
+                sink.Release();
+            }
+            Assert.True(clock.GetUtcNow() > claimedAt + TimeSpan.FromSeconds(30));
+            Assert.All(sink.Arrived.Take(7), m => Assert.Equal("a@changedesk.test", m.From.Mailboxes.Single().Address));
+            // a is sending its 8th message; the lease of the batch has run out. b looks again and takes over.
+            await Poll.WhileAdvancingAsync(clock, TimeSpan.FromSeconds(1),
+                () => Task.FromResult(sink.Arrived.Any(m => m.From.Mailboxes.Single().Address == "b@changedesk.test")),
+                what: "instance b to send a row whose lease ran out");
+            sink.Hold = false;
+            sink.ReleaseHeld();
+
+            await Poll.WhileAdvancingAsync(clock, TimeSpan.FromSeconds(1), async () => (await a.OutboxRowsAsync(tenant.Emails)).All(r => r.SentAt is not null),
+                what: "all 10 emails to be sent");
+            var rows = await a.OutboxRowsAsync(tenant.Emails);
+            Assert.Equal(10, rows.Count);
+            NotificationScenario.AssertEachAcceptedOnce(sink, rows);
+            Assert.Equal(10, sink.Accepted.Count);
+        }
+        finally
+        {
+            ChangeDeskFactory.DeleteDataDirectory(directory);
+        }
+    }
 }
