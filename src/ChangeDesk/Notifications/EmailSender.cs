@@ -62,11 +62,28 @@ public sealed class EmailSender(
                     await store.ReleaseAsync(batch.Skip(i), CancellationToken.None);
                     break;
                 }
+                if (!await store.RenewAsync(row, CancellationToken.None))
+                {
+                    continue; // the batch outlasted its lease and another sender has this row now
+                }
+                MimeMessage mime;
+                try
+                {
+                    mime = ToMime(row);
+                }
+                catch (Exception e) when (e is ParseException or FormatException or ArgumentException)
+                {
+                    // A message that cannot be built (a malformed address) never will be: park it at once, so it
+                    // neither fails the rest of the batch nor blocks every later batch once its lease runs out.
+                    logger.LogError("Email {Id} to {To} cannot be built: {Error}", row.Id, row.Recipient, e.Message);
+                    await store.MarkDeadAsync(row, $"The email cannot be built: {e.Message}", CancellationToken.None);
+                    continue;
+                }
                 try
                 {
                     // The message in flight is finished even during shutdown: cancelling mid-DATA could leave the
                     // server holding a message we would then send again.
-                    await transport.SendAsync(ToMime(row), CancellationToken.None);
+                    await transport.SendAsync(mime, CancellationToken.None);
                     await store.MarkSentAsync(row, CancellationToken.None);
                 }
                 catch (Exception e) when (e is SmtpCommandException or SmtpProtocolException or IOException or System.Net.Sockets.SocketException

@@ -99,7 +99,7 @@ public sealed partial class ApprovalPagesTests(BrowserFixture app) : IClassFixtu
         var path = new Uri(link.Value).PathAndQuery;
 
         var context = await app.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = app.BaseUrl });
-        context.SetDefaultTimeout(15_000);
+        context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync(path);
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/login\\?ReturnUrl=", RegexOptions.IgnoreCase));
