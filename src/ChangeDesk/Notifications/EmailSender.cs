@@ -93,11 +93,9 @@ public sealed class EmailSender(
                     await store.MarkFailedAsync(row, e.Message, CancellationToken.None);
                     if (e is not SmtpCommandException)
                     {
-                        // The server cannot be reached: the rest of the batch waits with the same backoff.
-                        foreach (var rest in batch.Skip(i + 1))
-                        {
-                            await store.MarkFailedAsync(rest, e.Message, CancellationToken.None);
-                        }
+                        // The server cannot be reached: the rest of the batch waits as long as the failed row, without
+                        // spending attempts on messages that were never tried (a long outage must not dead-letter them).
+                        await store.DeferAsync(batch.Skip(i + 1), outbox.RetryDelay(row.Attempts + 1, Random.Shared.NextDouble()), e.Message, CancellationToken.None);
                         break;
                     }
                 }

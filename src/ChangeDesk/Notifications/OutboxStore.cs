@@ -91,6 +91,19 @@ public sealed class OutboxStore(ChangeDeskDb db, TimeProvider clock, OutboxOptio
                 .SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTimeOffset?)null), ct);
     }
 
+    /// <summary>Puts claimed rows back, due after a delay, without counting an attempt.</summary>
+    public async Task DeferAsync(IEnumerable<OutboxMessage> rows, TimeSpan delay, string reason, CancellationToken ct)
+    {
+        var due = clock.GetUtcNow() + delay;
+        var message = reason.Length > 1000 ? reason[..1000] : reason;
+        foreach (var row in rows)
+        {
+            await db.Outbox.Where(o => o.Id == row.Id && o.LeaseOwner == row.LeaseOwner)
+                .ExecuteUpdateAsync(s => s.SetProperty(o => o.DueAt, due).SetProperty(o => o.LastError, message)
+                    .SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTimeOffset?)null), ct);
+        }
+    }
+
     /// <summary>Returns claimed rows that were not attempted, so any sender can take them now.</summary>
     public async Task ReleaseAsync(IEnumerable<OutboxMessage> rows, CancellationToken ct)
     {
