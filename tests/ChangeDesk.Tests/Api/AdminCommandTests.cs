@@ -228,6 +228,7 @@ public sealed class AdminCommandTests : IDisposable
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
+            builder.UseSetting("Database:Provider", "Sqlite"); // the commands under test were run on this SQLite file
             builder.UseSetting("Database:ConnectionString", $"Data Source={databasePath}");
         }
     }

@@ -40,7 +40,7 @@ public sealed class EditedAuditRecordTests(ChangeDeskFactory app) : IClassFixtur
         var (pa, edit) = await Tampering.EditedChangeAsync(app);
         var forged = edit.After!.Replace("Roll out to every ring", "Pilot in the Test ring only", StringComparison.Ordinal);
 
-        Assert.Equal(1, await Tampering.SqlAsync(app, "UPDATE AuditRecords SET After = {0} WHERE Sequence = {1}", forged, edit.Sequence));
+        Assert.Equal(1, await Tampering.SqlAsync(app, "UPDATE \"AuditRecords\" SET \"After\" = {0} WHERE \"Sequence\" = {1}", forged, edit.Sequence));
 
         var result = await pa.GetJsonAsync<AuditVerification>("/api/audit/verify");
         Assert.False(result.IsIntact);
@@ -60,7 +60,7 @@ public sealed class DeletedAuditRecordTests(ChangeDeskFactory app) : IClassFixtu
     {
         var (pa, edit) = await Tampering.EditedChangeAsync(app);
 
-        Assert.Equal(1, await Tampering.SqlAsync(app, "DELETE FROM AuditRecords WHERE Sequence = {0}", edit.Sequence));
+        Assert.Equal(1, await Tampering.SqlAsync(app, "DELETE FROM \"AuditRecords\" WHERE \"Sequence\" = {0}", edit.Sequence));
 
         var result = await pa.GetJsonAsync<AuditVerification>("/api/audit/verify");
         Assert.False(result.IsIntact);
@@ -80,7 +80,7 @@ public sealed class RehashedAuditRecordTests(ChangeDeskFactory app) : IClassFixt
         var hash = AuditChain.ComputeHash(edit.Sequence, edit.At, edit.ActorId, edit.Actor, edit.TenantId, edit.ChangeId, edit.EntityType, edit.EntityId,
             edit.Action, edit.Operation, edit.Before, forged, previous);
 
-        Assert.Equal(1, await Tampering.SqlAsync(app, "UPDATE AuditRecords SET After = {0}, Hash = {1} WHERE Sequence = {2}", forged, hash, edit.Sequence));
+        Assert.Equal(1, await Tampering.SqlAsync(app, "UPDATE \"AuditRecords\" SET \"After\" = {0}, \"Hash\" = {1} WHERE \"Sequence\" = {2}", forged, hash, edit.Sequence));
 
         var result = await pa.GetJsonAsync<AuditVerification>("/api/audit/verify");
         Assert.False(result.IsIntact);
