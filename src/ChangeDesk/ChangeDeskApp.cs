@@ -7,6 +7,7 @@ using ChangeDesk.Data;
 using ChangeDesk.MessageCenter;
 using ChangeDesk.Notifications;
 using ChangeDesk.Responsibility;
+using ChangeDesk.Support;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.DataProtection;
@@ -56,6 +57,9 @@ public static class ChangeDeskApp
         services.AddScoped<ApprovalLinks>();
         services.AddScoped<ApprovalService>();
         services.AddScoped<NotificationSettings>();
+        services.AddSingleton(configuration.GetSection(SupportOptions.Section).Get<SupportOptions>()?.Validated() ?? new SupportOptions());
+        services.AddScoped<SupportService>();
+        services.AddScoped<SupportNotifications>();
         services.AddHttpClient(WebhookSender.HttpClientName);
         if (configuration.GetValue("BackgroundJobs:Enabled", true))
         {
@@ -63,6 +67,7 @@ public static class ChangeDeskApp
             services.AddHostedService<WebhookSender>();
             services.AddHostedService<ApprovalJob>();
             services.AddHostedService<DigestJob>();
+            services.AddHostedService<SupportAutoCloseJob>();
         }
 
         // Sign-in cookies and signed links stay valid across restarts, and on PostgreSQL across every instance. SQLite
@@ -125,6 +130,7 @@ public static class ChangeDeskApp
         app.MapGraph();
         app.MapApprovals();
         app.MapNotifications();
+        app.MapSupport();
         app.MapRazorPages();
     }
 }

@@ -5,6 +5,7 @@ using ChangeDesk.Changes;
 using ChangeDesk.MessageCenter;
 using ChangeDesk.Notifications;
 using ChangeDesk.Responsibility;
+using ChangeDesk.Support;
 using ChangeDesk.Tenancy;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -41,6 +42,8 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
     public DbSet<ChangeApproval> ChangeApprovals => Set<ChangeApproval>();
     public DbSet<TenantApprover> TenantApprovers => Set<TenantApprover>();
+    public DbSet<SupportRequest> SupportRequests => Set<SupportRequest>();
+    public DbSet<SupportComment> SupportComments => Set<SupportComment>();
 
     /// <summary>The keys that protect sign-in cookies and signed links, shared by every instance.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -62,7 +65,7 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         // navigation are inserted rather than mistaken for existing ones.
         foreach (var entity in new[] { typeof(Tenant), typeof(User), typeof(ApiToken), typeof(ResponsibilityOverride), typeof(Mitigation), typeof(ChecklistTask), typeof(MessageRevision),
                      typeof(OutboxMessage), typeof(NotificationPreference), typeof(WebhookEndpoint), typeof(WebhookDelivery),
-                     typeof(ChangeApproval), typeof(TenantApprover) })
+                     typeof(ChangeApproval), typeof(TenantApprover), typeof(SupportRequest), typeof(SupportComment) })
         {
             b.Entity(entity).Property("Id").ValueGeneratedNever();
         }
@@ -222,6 +225,36 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
             e.HasOne<Tenant>().WithMany().HasForeignKey(a => a.TenantId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<User>().WithMany().HasForeignKey(a => a.UserId).OnDelete(DeleteBehavior.Cascade);
             e.HasQueryFilter(a => VisibleTenantId == null || a.TenantId == VisibleTenantId);
+        });
+        b.Entity<SupportRequest>(e =>
+        {
+            e.HasIndex(r => r.Number).IsUnique();
+            e.Property(r => r.Title).HasMaxLength(200);
+            e.Property(r => r.ContactName).HasMaxLength(200);
+            e.Property(r => r.ContactEmail).HasMaxLength(320);
+            e.Property(r => r.ContactPhone).HasMaxLength(40);
+            e.Property(r => r.CreatedByName).HasMaxLength(200);
+            e.Property(r => r.AssigneeName).HasMaxLength(200);
+            e.Property(r => r.Version).IsConcurrencyToken();
+            e.Ignore(r => r.Reference);
+            // The queue (state, severity, age), a tenant's own list, and the release signals (requests per tenant and release).
+            e.HasIndex(r => new { r.State, r.Severity, r.CreatedAt });
+            e.HasIndex(r => new { r.TenantId, r.State });
+            e.HasIndex(r => new { r.ReleaseId, r.TenantId, r.CreatedAt });
+            e.HasIndex(r => r.ChangeId);
+            e.HasIndex(r => r.AssigneeId);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(r => r.TenantId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Change>().WithMany().HasForeignKey(r => r.ChangeId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<User>().WithMany().HasForeignKey(r => r.AssigneeId).OnDelete(DeleteBehavior.Restrict);
+            e.HasMany(r => r.Comments).WithOne().HasForeignKey(c => c.RequestId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(r => VisibleTenantId == null || r.TenantId == VisibleTenantId);
+        });
+        b.Entity<SupportComment>(e =>
+        {
+            e.HasIndex(c => new { c.RequestId, c.CreatedAt });
+            e.Property(c => c.AuthorName).HasMaxLength(200);
+            // Internal notes are the provider's: no customer query ever returns them.
+            e.HasQueryFilter(c => VisibleTenantId == null || (c.TenantId == VisibleTenantId && !c.IsInternal));
         });
         b.Entity<AuditRecord>(e =>
         {

@@ -12,7 +12,7 @@ public static class EmailTemplates
     static string When(DateTimeOffset? at) => at is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm") + " UTC" : "—";
     static string E(string s) => WebUtility.HtmlEncode(s);
 
-    static string Layout(string heading, string intro, string content, string link, string linkText, string footer) =>
+    internal static string Layout(string heading, string intro, string content, string link, string linkText, string footer) =>
         $"""
         <!doctype html><html lang="en"><body style="font-family:system-ui,Segoe UI,sans-serif;color:#1b1f24;max-width:640px">
         <h2 style="margin:0 0 .5rem">{E(heading)}</h2>

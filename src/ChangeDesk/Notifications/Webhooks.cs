@@ -13,9 +13,12 @@ public static class WebhookEvents
     public const string ApprovalOverdue = "approval.overdue";
     public const string ApprovalDecided = "approval.decided";
     public const string ChangeTransitioned = "change.transitioned";
+    public const string SupportRequestCreated = "supportRequest.created";
+    public const string SupportRequestUpdated = "supportRequest.updated";
     public const string Ping = "ping";
 
-    public static readonly string[] All = [MessagePosted, MessageUpdated, ApprovalRequested, ApprovalReminder, ApprovalOverdue, ApprovalDecided, ChangeTransitioned, Ping];
+    public static readonly string[] All = [MessagePosted, MessageUpdated, ApprovalRequested, ApprovalReminder, ApprovalOverdue, ApprovalDecided, ChangeTransitioned,
+        SupportRequestCreated, SupportRequestUpdated, Ping];
 }
 
 /// <summary>An HTTP endpoint that receives signed event payloads, registered by the provider or a tenant.</summary>

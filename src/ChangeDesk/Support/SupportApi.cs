@@ -1,0 +1,85 @@
+using ChangeDesk.Web;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ChangeDesk.Support;
+
+public static class SupportApi
+{
+    public static IEndpointRouteBuilder MapSupport(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/support-requests").WithTags("Support requests").RequireAuthorization().WithPreconditionProblems();
+        group.MapGet("/", List).WithName("ListSupportRequests")
+            .WithSummary("Support requests you can see (a tenant its own, the provider all), by severity then age: the queue. Each carries firstResponseDueAt and firstResponseBreached.");
+        group.MapPost("/", Create).WithName("CreateSupportRequest")
+            .WithSummary("File a break/fix request for your tenant (tenant admins). Contact fields default to you.")
+            .ProducesValidationProblem();
+        group.MapGet("/{number}", Get).WithName("GetSupportRequest")
+            .WithSummary("One request (SR-1001) with its comments; tenants never see internal notes. Sends an ETag.");
+        group.MapPost("/{number}/comments", Comment).WithName("CommentOnSupportRequest")
+            .WithSummary("Comment (Markdown). Support engineers may post an internal note (internal: true). A tenant's comment on a request waiting on it hands it back to the provider.")
+            .ProducesValidationProblem();
+        group.MapPost("/{number}/assign", Assign).WithName("AssignSupportRequest")
+            .WithSummary("Assign to a support engineer by assigneeId or assigneeEmail; neither unassigns. Support engineers only. Honours If-Match.")
+            .ProducesValidationProblem();
+        foreach (var action in Enum.GetValues<SupportAction>())
+        {
+            var name = EnumNames.Of(action);
+            var side = SupportStateMachine.TakenBy(action) == Responsibility.Party.Provider ? "support engineers" : "the tenant's admins";
+            group.MapPost($"/{{number}}/{name}", (string number, [FromBody] TransitionInput? input, [FromHeader(Name = "If-Match")] string? ifMatch,
+                        SupportService support, HttpContext http, CancellationToken ct) => Transition(number, action, input, ifMatch, support, http, ct))
+                .WithName($"{action}SupportRequest")
+                .WithSummary($"Lifecycle: {name} ({side}), with an optional public comment. Refused with 409 from a state that does not allow it. Honours If-Match.");
+        }
+        group.MapGet("/engineers", Engineers).WithName("ListSupportEngineers").WithSummary("The support engineers requests can be assigned to (provider users).");
+        return app;
+    }
+
+    static async Task<Ok<SupportRequestPage>> List(
+        string? state, string? severity, Guid? tenantId, int? changeId, Guid? releaseId, string? assignee, bool? breached, string? q, int? skip, int? top,
+        SupportService support, CancellationToken ct) =>
+        TypedResults.Ok(await support.ListAsync(new SupportFilter(state, severity, tenantId, changeId, releaseId, assignee, breached, q, skip ?? 0, top ?? 50), ct));
+
+    static async Task<Created<SupportRequestView>> Create(SupportRequestInput input, SupportService support, HttpContext http, CancellationToken ct)
+    {
+        var view = await support.CreateAsync(input, ct);
+        http.Response.Headers.ETag = view.ETag;
+        return TypedResults.Created($"/api/support-requests/{view.Number}", view);
+    }
+
+    static async Task<Results<Ok<SupportRequestView>, StatusCodeHttpResult>> Get(
+        string number, [FromHeader(Name = "If-None-Match")] string? ifNoneMatch, SupportService support, HttpContext http, CancellationToken ct)
+    {
+        var view = await support.GetAsync(number, ct);
+        http.Response.Headers.ETag = view.ETag;
+        if (ifNoneMatch is not null && ifNoneMatch.Split(',').Any(e => e.Trim() == view.ETag))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+        return TypedResults.Ok(view);
+    }
+
+    static async Task<Created<SupportRequestView>> Comment(string number, CommentInput input, SupportService support, HttpContext http, CancellationToken ct)
+    {
+        var view = await support.CommentAsync(number, input.Body, input.Internal, ct);
+        http.Response.Headers.ETag = view.ETag;
+        return TypedResults.Created($"/api/support-requests/{view.Number}", view);
+    }
+
+    static async Task<Ok<SupportRequestView>> Assign(
+        string number, AssignInput input, [FromHeader(Name = "If-Match")] string? ifMatch, SupportService support, HttpContext http, CancellationToken ct) =>
+        WithETag(await support.AssignAsync(number, input.AssigneeId, input.AssigneeEmail, ifMatch, ct), http);
+
+    static async Task<Ok<SupportRequestView>> Transition(
+        string number, SupportAction action, TransitionInput? input, string? ifMatch, SupportService support, HttpContext http, CancellationToken ct) =>
+        WithETag(await support.TransitionAsync(number, action, input?.Comment, ifMatch, ct), http);
+
+    static async Task<Ok<IReadOnlyList<SupportEngineerView>>> Engineers(SupportService support, CancellationToken ct) =>
+        TypedResults.Ok(await support.EngineersAsync(ct));
+
+    static Ok<SupportRequestView> WithETag(SupportRequestView view, HttpContext http)
+    {
+        http.Response.Headers.ETag = view.ETag;
+        return TypedResults.Ok(view);
+    }
+}

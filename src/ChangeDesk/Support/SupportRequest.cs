@@ -1,0 +1,93 @@
+using ChangeDesk.Audit;
+using ChangeDesk.Responsibility;
+
+namespace ChangeDesk.Support;
+
+/// <summary>How badly the problem hurts: A critical (business stopped), B high (badly degraded), C normal.</summary>
+public enum SupportSeverity
+{
+    A,
+    B,
+    C,
+}
+
+public enum SupportState
+{
+    New,
+    InProgress,
+    WaitingOnCustomer,
+    Resolved,
+    Closed,
+}
+
+/// <summary>
+/// A break/fix request a tenant files against the managed service, usually linked to the change or release
+/// that broke something. The provider's support engineers work it; its number ("SR-" + number) is what people
+/// quote.
+/// </summary>
+public sealed class SupportRequest : IAudited
+{
+    public const string Prefix = "SR-";
+
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public int Number { get; init; }
+    public Guid TenantId { get; init; }
+    public required string Title { get; set; }
+    public string Description { get; set; } = "";
+    public SupportSeverity Severity { get; set; }
+    public int AffectedUsers { get; set; }
+    public int? ChangeId { get; set; }
+
+    /// <summary>The release the problem is reported against; the release signals count requests per tenant and release.</summary>
+    public Guid? ReleaseId { get; set; }
+
+    public required string ContactName { get; set; }
+    public required string ContactEmail { get; set; }
+    public string? ContactPhone { get; set; }
+
+    public SupportState State { get; set; }
+    public Guid? AssigneeId { get; set; }
+    public string? AssigneeName { get; set; }
+
+    public Guid CreatedById { get; init; }
+    public required string CreatedByName { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>When the provider must have answered, from the severity's target at filing time.</summary>
+    public DateTimeOffset FirstResponseDueAt { get; init; }
+
+    /// <summary>The provider's first public comment or first move out of New.</summary>
+    public DateTimeOffset? FirstResponseAt { get; set; }
+
+    public DateTimeOffset? ResolvedAt { get; set; }
+    public DateTimeOffset? ClosedAt { get; set; }
+
+    /// <summary>Incremented on every write the tenant can see; the ETag and the concurrency token.</summary>
+    public int Version { get; set; } = 1;
+
+    public List<SupportComment> Comments { get; set; } = [];
+
+    public string Reference => Prefix + Number;
+
+    Guid? IAudited.AuditTenantId => TenantId;
+    int? IAudited.AuditChangeId => ChangeId;
+}
+
+/// <summary>A comment on a request. Internal notes are the provider's own and never reach the tenant.</summary>
+public sealed class SupportComment : IAudited
+{
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid RequestId { get; init; }
+    public Guid TenantId { get; init; }
+    public bool IsInternal { get; init; }
+    public Party AuthorParty { get; init; }
+    public Guid? AuthorId { get; init; }
+    public required string AuthorName { get; init; }
+    public required string Body { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+
+    // An internal note is recorded as provider data: tenants read their own tenant's audit records.
+    Guid? IAudited.AuditTenantId => IsInternal ? null : TenantId;
+    int? IAudited.AuditChangeId => null;
+}
