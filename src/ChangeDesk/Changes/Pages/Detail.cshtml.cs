@@ -8,7 +8,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ChangeDesk.Changes.Pages;
 
-public sealed class DetailModel(ChangeWorkflow workflow, AuditTrail audit, MatrixService matrices, ChangeDeskDb db, Approvals.ApprovalService approvals) : PageModel
+public sealed class DetailModel(
+    ChangeWorkflow workflow, AuditTrail audit, MatrixService matrices, ChangeDeskDb db, Approvals.ApprovalService approvals, Support.SupportService support) : PageModel
 {
     [BindProperty(SupportsGet = true)] public int Id { get; set; }
 
@@ -23,6 +24,9 @@ public sealed class DetailModel(ChangeWorkflow workflow, AuditTrail audit, Matri
     public Approvals.ApprovalBoard? Board { get; private set; }
     public string? Error { get; private set; }
     public string? Message { get; private set; }
+
+    /// <summary>A tenant's admins can report a problem with the change to the provider's support team.</summary>
+    public bool CanReportProblem => support.CanFile;
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {

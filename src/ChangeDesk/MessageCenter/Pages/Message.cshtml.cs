@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace ChangeDesk.MessageCenter.Pages;
 
-public sealed class MessageModel(MessageCenterService center, Approvals.ApprovalService approvals, CurrentUser me) : PageModel
+public sealed class MessageModel(MessageCenterService center, Approvals.ApprovalService approvals, Support.SupportService support, CurrentUser me) : PageModel
 {
     [BindProperty(SupportsGet = true)] public string Id { get; set; } = "";
     [BindProperty(SupportsGet = true)] public Guid? TenantId { get; set; }
@@ -13,6 +13,9 @@ public sealed class MessageModel(MessageCenterService center, Approvals.Approval
     public MessageDetailView? Detail { get; private set; }
     public Approvals.ApprovalBoard? Board { get; private set; }
     public string? Message { get; private set; }
+
+    /// <summary>A tenant's admins can report a problem with the post's change to the provider's support team.</summary>
+    public bool CanReportProblem => support.CanFile;
 
     public string BackLink => "/message-center" + (me.IsProvider && TenantId is { } t ? $"?tenantId={t}" : "");
 

@@ -1,0 +1,86 @@
+using ChangeDesk.Tenancy;
+using ChangeDesk.Web;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace ChangeDesk.Support.Pages;
+
+public sealed class DetailModel(SupportService support, CurrentUser me) : PageModel
+{
+    [BindProperty(SupportsGet = true)] public string Number { get; set; } = "";
+
+    public SupportRequestView? Current { get; private set; }
+    public IReadOnlyList<SupportEngineerView> Engineers { get; private set; } = [];
+    public bool IsProvider => me.IsProvider;
+    public Guid? MyId => me.Id;
+    public string? Error { get; private set; }
+    public string? Message { get; private set; }
+    public string? Draft { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        Message = TempData["message"] as string;
+        return await LoadAsync(ct);
+    }
+
+    /// <summary>One text box, several buttons: post a comment or an internal note, or take an action with the text as its comment.</summary>
+    public Task<IActionResult> OnPostAsync(string? intent, string? body, int version, CancellationToken ct) =>
+        Act(async () =>
+        {
+            switch (intent)
+            {
+                case "comment":
+                    await support.CommentAsync(Number, body, isInternal: false, ct);
+                    return "Comment posted.";
+                case "internal":
+                    await support.CommentAsync(Number, body, isInternal: true, ct);
+                    return "Internal note added.";
+                default:
+                    if (!EnumNames.TryParse<SupportAction>(intent, out var action))
+                    {
+                        throw ValidationFailedException.For("intent", $"Unknown action '{intent}'.");
+                    }
+                    await support.TransitionAsync(Number, action, body, SupportService.ETagOf(version), ct);
+                    return SupportLabels.Done(action);
+            }
+        }, body, ct);
+
+    public Task<IActionResult> OnPostAssignAsync(Guid? assigneeId, int version, CancellationToken ct) =>
+        Act(async () =>
+        {
+            var view = await support.AssignAsync(Number, assigneeId, null, SupportService.ETagOf(version), ct);
+            return view.AssigneeName is { } name ? $"Assigned to {name}." : "Unassigned.";
+        }, null, ct);
+
+    async Task<IActionResult> Act(Func<Task<string>> work, string? draft, CancellationToken ct)
+    {
+        try
+        {
+            TempData["message"] = await work();
+            return Redirect($"/support/{Number}");
+        }
+        catch (ProblemException e) when (e is not NotFoundException)
+        {
+            Error = e is PreconditionFailedException
+                ? "Someone changed this request since you opened it. The page now shows the current version: check it and try again."
+                : e.Message;
+            // Keep what was typed, so a refused action does not lose the comment.
+            Draft = draft;
+            return await LoadAsync(ct);
+        }
+    }
+
+    async Task<IActionResult> LoadAsync(CancellationToken ct)
+    {
+        try
+        {
+            Current = await support.GetAsync(Number, ct);
+        }
+        catch (NotFoundException)
+        {
+            return NotFound();
+        }
+        Engineers = Current.CanAssign ? await support.EngineersAsync(ct) : [];
+        return Page();
+    }
+}
