@@ -113,7 +113,9 @@ public sealed class SupportFlowTests(ChangeDeskFactory app) : IClassFixture<Chan
         Assert.Equal(["start"], early.GetProperty("allowedActions").EnumerateArray().Select(a => a.GetString()));
         Assert.Contains($"{filed.Number} is new", early.GetProperty("detail").GetString());
 
-        await engineer.ActAsync(filed.Number, "start");
+        // An action needs no body, as with curl -X POST.
+        var bare = await engineer.Client.PostAsync($"/api/support-requests/{filed.Number}/start", null, TestContext.Current.CancellationToken);
+        await Expect.StatusAsync(bare, 200);
         var notYet = await Expect.ProblemAsync(await admin.PostActionAsync(filed.Number, "close"), 409, "invalid-transition");
         Assert.Equal("in-progress", notYet.GetProperty("currentState").GetString());
         Assert.Equal(0, notYet.GetProperty("allowedActions").GetArrayLength());
