@@ -44,6 +44,7 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
     public DbSet<TenantApprover> TenantApprovers => Set<TenantApprover>();
     public DbSet<SupportRequest> SupportRequests => Set<SupportRequest>();
     public DbSet<SupportComment> SupportComments => Set<SupportComment>();
+    public DbSet<SupportAttachment> SupportAttachments => Set<SupportAttachment>();
 
     /// <summary>The keys that protect sign-in cookies and signed links, shared by every instance.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -65,7 +66,7 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         // navigation are inserted rather than mistaken for existing ones.
         foreach (var entity in new[] { typeof(Tenant), typeof(User), typeof(ApiToken), typeof(ResponsibilityOverride), typeof(Mitigation), typeof(ChecklistTask), typeof(MessageRevision),
                      typeof(OutboxMessage), typeof(NotificationPreference), typeof(WebhookEndpoint), typeof(WebhookDelivery),
-                     typeof(ChangeApproval), typeof(TenantApprover), typeof(SupportRequest), typeof(SupportComment) })
+                     typeof(ChangeApproval), typeof(TenantApprover), typeof(SupportRequest), typeof(SupportComment), typeof(SupportAttachment) })
         {
             b.Entity(entity).Property("Id").ValueGeneratedNever();
         }
@@ -255,6 +256,15 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
             e.Property(c => c.AuthorName).HasMaxLength(200);
             // Internal notes are the provider's: no customer query ever returns them.
             e.HasQueryFilter(c => VisibleTenantId == null || (c.TenantId == VisibleTenantId && !c.IsInternal));
+        });
+        b.Entity<SupportAttachment>(e =>
+        {
+            e.HasIndex(a => new { a.RequestId, a.UploadedAt });
+            e.Property(a => a.FileName).HasMaxLength(200);
+            e.Property(a => a.ContentType).HasMaxLength(100);
+            e.Property(a => a.UploadedByName).HasMaxLength(200);
+            e.HasOne<SupportRequest>().WithMany().HasForeignKey(a => a.RequestId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(a => VisibleTenantId == null || a.TenantId == VisibleTenantId);
         });
         b.Entity<AuditRecord>(e =>
         {

@@ -10,6 +10,12 @@ public sealed class SupportOptions
     /// <summary>Days after which a resolved request the customer has not answered is closed; 0 keeps it open.</summary>
     public int AutoCloseDays { get; set; } = 7;
 
+    /// <summary>The largest file that may be attached to a request.</summary>
+    public long MaxAttachmentBytes { get; set; } = 5 * 1024 * 1024;
+
+    /// <summary>How many files one request may hold.</summary>
+    public int MaxAttachmentsPerRequest { get; set; } = 20;
+
     /// <summary>How often the auto-close job looks for resolved requests to close.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -23,6 +29,15 @@ public sealed class SupportOptions
             {
                 throw new InvalidOperationException($"{Section}:FirstResponseHours:{severity} must be a number of hours above 0 and at most 8760, not {hours}.");
             }
+        }
+        // The web server refuses request bodies over about 28 MB before they reach the application.
+        if (MaxAttachmentBytes is < 1 or > 25 * 1024 * 1024)
+        {
+            throw new InvalidOperationException($"{Section}:MaxAttachmentBytes must be between 1 and 26214400 (25 MB), not {MaxAttachmentBytes}.");
+        }
+        if (MaxAttachmentsPerRequest < 0)
+        {
+            throw new InvalidOperationException($"{Section}:MaxAttachmentsPerRequest must be 0 (no attachments) or more, not {MaxAttachmentsPerRequest}.");
         }
         if (AutoCloseDays < 0)
         {

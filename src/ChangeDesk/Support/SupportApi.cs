@@ -31,6 +31,13 @@ public static class SupportApi
                 .WithName($"{action}SupportRequest")
                 .WithSummary($"Lifecycle: {name} ({side}), with an optional public comment. Refused with 409 from a state that does not allow it. Honours If-Match.");
         }
+        group.MapPost("/{number}/attachments", Attach).WithName("AttachToSupportRequest")
+            .WithSummary($"Attach a file (multipart/form-data, field \"file\"): {AttachmentPolicy.Extensions}; the content must match its type. Those who may comment may attach.")
+            .ProducesValidationProblem()
+            // The API's callers send bearer tokens; a browser's sign-in cookie is SameSite=Lax, so another site cannot post here with it.
+            .DisableAntiforgery();
+        group.MapGet("/{number}/attachments/{id:guid}", Download).WithName("DownloadSupportAttachment")
+            .WithSummary("The file, as a download (Content-Disposition: attachment) of its checked type.");
         group.MapGet("/engineers", Engineers).WithName("ListSupportEngineers").WithSummary("The support engineers requests can be assigned to (provider users).");
         return app;
     }
@@ -73,6 +80,45 @@ public static class SupportApi
     static async Task<Ok<SupportRequestView>> Transition(
         string number, SupportAction action, TransitionInput? input, string? ifMatch, SupportService support, HttpContext http, CancellationToken ct) =>
         WithETag(await support.TransitionAsync(number, action, input?.Comment, ifMatch, ct), http);
+
+    static async Task<Created<SupportRequestView>> Attach(string number, IFormFile? file, SupportService support, HttpContext http, CancellationToken ct)
+    {
+        if (file is null)
+        {
+            throw ValidationFailedException.For("file", "Send the file as multipart/form-data in a field named \"file\".");
+        }
+        var content = await ReadAsync(file, support.MaxAttachmentBytes, ct);
+        var view = await support.AttachAsync(number, file.FileName, file.ContentType, content, ct);
+        http.Response.Headers.ETag = view.ETag;
+        return TypedResults.Created($"/api/support-requests/{view.Number}", view);
+    }
+
+    /// <summary>Refuses a file over the limit before reading it; reads at most one byte past the limit whatever the upload claims.</summary>
+    public static async Task<byte[]> ReadAsync(IFormFile file, long maxBytes, CancellationToken ct)
+    {
+        if (file.Length > maxBytes)
+        {
+            throw ValidationFailedException.For("file",
+                $"{AttachmentPolicy.CleanName(file.FileName)} is {AttachmentPolicy.Describe(file.Length)}; attachments may be at most {AttachmentPolicy.Describe(maxBytes)}.");
+        }
+        await using var stream = file.OpenReadStream();
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, ct)) > 0 && buffer.Length <= maxBytes)
+        {
+            buffer.Write(chunk, 0, (int)Math.Min(read, maxBytes + 1 - buffer.Length));
+        }
+        return buffer.ToArray();
+    }
+
+    static async Task<FileContentHttpResult> Download(string number, Guid id, SupportService support, HttpContext http, CancellationToken ct)
+    {
+        var (name, type, content) = await support.AttachmentAsync(number, id, ct);
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        http.Response.Headers.CacheControl = "private, no-store";
+        return TypedResults.File(content, type, name);
+    }
 
     static async Task<Ok<IReadOnlyList<SupportEngineerView>>> Engineers(SupportService support, CancellationToken ct) =>
         TypedResults.Ok(await support.EngineersAsync(ct));

@@ -175,6 +175,8 @@ public sealed class SupportService(
 
     public bool CanFile => user.Is(Role.TenantAdmin) && user.TenantId is not null;
 
+    public long MaxAttachmentBytes => options.MaxAttachmentBytes;
+
     public async Task<SupportRequestView> CreateAsync(SupportRequestInput input, CancellationToken ct = default)
     {
         if (!CanFile)
@@ -336,6 +338,45 @@ public sealed class SupportService(
             db.AuditOperation = assignee is null ? $"Unassign support request {request.Reference}" : $"Assign support request {request.Reference} to {assignee.DisplayName}";
         }, ct);
 
+    /// <summary>Attaches a file for both sides to see; the people who may comment may attach.</summary>
+    public Task<SupportRequestView> AttachAsync(string reference, string? fileName, string? declaredType, byte[] content, CancellationToken ct = default) =>
+        WriteAsync(reference, null, async (request, now) =>
+        {
+            var party = WorkingParty(request) ?? throw new ForbiddenException(
+                "Files are attached by the provider's support engineers and the tenant's admins; your role reads only.");
+            if (!SupportStateMachine.TakesComments(request.State))
+            {
+                throw Closed(request);
+            }
+            var (file, refusal) = AttachmentPolicy.Check(fileName, declaredType, content, options.MaxAttachmentBytes);
+            if (file is null)
+            {
+                throw ValidationFailedException.For("file", refusal!);
+            }
+            if (await db.SupportAttachments.CountAsync(a => a.RequestId == request.Id, ct) >= options.MaxAttachmentsPerRequest)
+            {
+                throw new ConflictException("too-many-attachments",
+                    $"{request.Reference} already has {options.MaxAttachmentsPerRequest} attachments, the most a request may have: put further files in a ZIP archive.");
+            }
+            db.SupportAttachments.Add(new SupportAttachment
+            {
+                RequestId = request.Id, TenantId = request.TenantId, FileName = file.FileName, ContentType = file.ContentType, Size = content.LongLength,
+                Content = content, UploadedByParty = party, UploadedById = user.Id, UploadedByName = user.Name, UploadedAt = now,
+            });
+            Touch(request, now);
+            db.AuditOperation = $"Attach {file.FileName} to {request.Reference}";
+        }, ct);
+
+    /// <summary>One attachment's content, for anyone who can see the request.</summary>
+    public async Task<(string FileName, string ContentType, byte[] Content)> AttachmentAsync(string reference, Guid id, CancellationToken ct = default)
+    {
+        var request = await LoadAsync(reference, tracking: false, ct);
+        var file = await db.SupportAttachments.AsNoTracking().Where(a => a.Id == id && a.RequestId == request.Id)
+            .Select(a => new { a.FileName, a.ContentType, a.Content }).FirstOrDefaultAsync(ct)
+            ?? throw new NotFoundException("Attachment", id);
+        return (file.FileName, file.ContentType, file.Content);
+    }
+
     /// <summary>
     /// Closes a request resolved at least <see cref="SupportOptions.AutoCloseDays"/> ago that the customer has
     /// neither closed nor reopened. Returns false when it no longer qualifies (another instance was first).
@@ -449,6 +490,12 @@ public sealed class SupportService(
             .Where(c => c.RequestId == r.Id && (user.IsProvider || !c.IsInternal))
             .OrderBy(c => c.CreatedAt).ThenBy(c => c.Id)
             .ToListAsync(ct);
+        // Projected without the content: the files themselves are read one at a time, on download.
+        var files = await db.SupportAttachments.AsNoTracking().Where(a => a.RequestId == r.Id).OrderBy(a => a.UploadedAt).ThenBy(a => a.Id)
+            .Select(a => new { a.Id, a.FileName, a.ContentType, a.Size, a.UploadedByName, a.UploadedByParty, a.UploadedAt })
+            .ToListAsync(ct);
+        var attachments = files.Select(a => new SupportAttachmentView(a.Id, a.FileName, a.ContentType, a.Size, a.UploadedByName, a.UploadedByParty, a.UploadedAt,
+            $"/api/support-requests/{r.Reference}/attachments/{a.Id}")).ToList();
         var party = WorkingParty(r);
         var now = clock.GetUtcNow();
         return new SupportRequestView(r.Id, r.Reference, r.TenantId, tenantName, r.Title, r.Description, markdown.ToHtml(r.Description),
@@ -460,6 +507,7 @@ public sealed class SupportService(
             party is not null && SupportStateMachine.TakesComments(r.State),
             party == Party.Provider && SupportStateMachine.TakesComments(r.State),
             user.Is(Role.SupportEngineer) && r.State != SupportState.Closed,
-            comments.Select(c => new SupportCommentView(c.Id, c.AuthorName, c.AuthorParty, c.IsInternal, c.Body, markdown.ToHtml(c.Body), c.CreatedAt)).ToList());
+            comments.Select(c => new SupportCommentView(c.Id, c.AuthorName, c.AuthorParty, c.IsInternal, c.Body, markdown.ToHtml(c.Body), c.CreatedAt)).ToList(),
+            attachments);
     }
 }

@@ -12,6 +12,9 @@ public sealed record SupportRequestSummary(
 public sealed record SupportCommentView(
     Guid Id, string Author, Party AuthorParty, bool IsInternal, string Body, string BodyHtml, DateTimeOffset CreatedAt);
 
+public sealed record SupportAttachmentView(
+    Guid Id, string FileName, string ContentType, long Size, string UploadedBy, Party UploadedByParty, DateTimeOffset UploadedAt, string Url);
+
 public sealed record SupportRequestView(
     Guid Id, string Number, Guid TenantId, string TenantName, string Title, string Description, string DescriptionHtml,
     SupportSeverity Severity, SupportState State, int AffectedUsers, int? ChangeId, string? ChangeNumber, string? ChangeTitle, Guid? ReleaseId,
@@ -19,7 +22,7 @@ public sealed record SupportRequestView(
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset FirstResponseDueAt, DateTimeOffset? FirstResponseAt, bool FirstResponseBreached,
     DateTimeOffset? ResolvedAt, DateTimeOffset? ClosedAt, int Version,
     IReadOnlyList<SupportAction> AllowedActions, bool CanComment, bool CanAddInternalNote, bool CanAssign,
-    IReadOnlyList<SupportCommentView> Comments)
+    IReadOnlyList<SupportCommentView> Comments, IReadOnlyList<SupportAttachmentView> Attachments)
 {
     public string ETag => SupportService.ETagOf(Version);
 }

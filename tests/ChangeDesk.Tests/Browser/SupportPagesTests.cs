@@ -40,6 +40,12 @@ public sealed class SupportPagesTests(BrowserFixture app) : IClassFixture<Browse
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = $"{number}: {title}" })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#state")).ToHaveTextAsync("New");
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = $"{change.Number} {change.Title}" })).ToBeVisibleAsync();
+        await page.GetByLabel("Attach a file").SetInputFilesAsync(new FilePayload
+        {
+            Name = "scanner-error.png", MimeType = "image/png", Buffer = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13],
+        });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Attach", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Attached scanner-error.png.");
 
         // Two hours later nobody has answered the critical request: the queue shows it overdue.
         app.Clock.Advance(TimeSpan.FromHours(2));
@@ -54,6 +60,7 @@ public sealed class SupportPagesTests(BrowserFixture app) : IClassFixture<Browse
         await BrowserFixture.MaybeScreenshotAsync(desk, "support-queue.png");
 
         await row.GetByRole(AriaRole.Link, new() { Name = title }).ClickAsync();
+        await Assertions.Expect(desk.Locator("#attachment-list").GetByRole(AriaRole.Link, new() { Name = "scanner-error.png" })).ToBeVisibleAsync();
         await desk.GetByRole(AriaRole.Button, new() { Name = "Assign to me" }).ClickAsync();
         await Assertions.Expect(desk.Locator("#assignee")).ToHaveTextAsync(engineer.Email);
         await desk.GetByLabel("Comment").FillAsync("Vendor confirms a known issue; suspect the camera driver.");

@@ -13,6 +13,7 @@ public sealed class DetailModel(SupportService support, CurrentUser me) : PageMo
     public IReadOnlyList<SupportEngineerView> Engineers { get; private set; } = [];
     public bool IsProvider => me.IsProvider;
     public Guid? MyId => me.Id;
+    public long MaxAttachmentBytes => support.MaxAttachmentBytes;
     public string? Error { get; private set; }
     public string? Message { get; private set; }
     public string? Draft { get; private set; }
@@ -50,6 +51,18 @@ public sealed class DetailModel(SupportService support, CurrentUser me) : PageMo
         {
             var view = await support.AssignAsync(Number, assigneeId, null, SupportService.ETagOf(version), ct);
             return view.AssigneeName is { } name ? $"Assigned to {name}." : "Unassigned.";
+        }, null, ct);
+
+    public Task<IActionResult> OnPostAttachAsync(IFormFile? file, CancellationToken ct) =>
+        Act(async () =>
+        {
+            if (file is null)
+            {
+                throw ValidationFailedException.For("file", "Choose a file to attach.");
+            }
+            var content = await SupportApi.ReadAsync(file, support.MaxAttachmentBytes, ct);
+            var view = await support.AttachAsync(Number, file.FileName, file.ContentType, content, ct);
+            return $"Attached {view.Attachments[^1].FileName}.";
         }, null, ct);
 
     async Task<IActionResult> Act(Func<Task<string>> work, string? draft, CancellationToken ct)

@@ -64,6 +64,33 @@ namespace ChangeDesk.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "SupportAttachments",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    RequestId = table.Column<Guid>(type: "uuid", nullable: false),
+                    TenantId = table.Column<Guid>(type: "uuid", nullable: false),
+                    FileName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    ContentType = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Size = table.Column<long>(type: "bigint", nullable: false),
+                    Content = table.Column<byte[]>(type: "bytea", nullable: false),
+                    UploadedByParty = table.Column<int>(type: "integer", nullable: false),
+                    UploadedById = table.Column<Guid>(type: "uuid", nullable: true),
+                    UploadedByName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    UploadedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SupportAttachments", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_SupportAttachments_SupportRequests_RequestId",
+                        column: x => x.RequestId,
+                        principalTable: "SupportRequests",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "SupportComments",
                 columns: table => new
                 {
@@ -87,6 +114,11 @@ namespace ChangeDesk.Data.Migrations.Postgres
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SupportAttachments_RequestId_UploadedAt",
+                table: "SupportAttachments",
+                columns: new[] { "RequestId", "UploadedAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_SupportComments_RequestId_CreatedAt",
@@ -128,6 +160,9 @@ namespace ChangeDesk.Data.Migrations.Postgres
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "SupportAttachments");
+
             migrationBuilder.DropTable(
                 name: "SupportComments");
 

@@ -64,6 +64,33 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "SupportAttachments",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    RequestId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TenantId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    FileName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    ContentType = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Size = table.Column<long>(type: "INTEGER", nullable: false),
+                    Content = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    UploadedByParty = table.Column<int>(type: "INTEGER", nullable: false),
+                    UploadedById = table.Column<Guid>(type: "TEXT", nullable: true),
+                    UploadedByName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    UploadedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SupportAttachments", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_SupportAttachments_SupportRequests_RequestId",
+                        column: x => x.RequestId,
+                        principalTable: "SupportRequests",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "SupportComments",
                 columns: table => new
                 {
@@ -87,6 +114,11 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SupportAttachments_RequestId_UploadedAt",
+                table: "SupportAttachments",
+                columns: new[] { "RequestId", "UploadedAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_SupportComments_RequestId_CreatedAt",
@@ -128,6 +160,9 @@ namespace ChangeDesk.Data.Migrations.Sqlite
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "SupportAttachments");
+
             migrationBuilder.DropTable(
                 name: "SupportComments");
 
