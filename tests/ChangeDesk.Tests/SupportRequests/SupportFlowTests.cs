@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using ChangeDesk.Audit;
 using ChangeDesk.Notifications;
 using ChangeDesk.Responsibility;
@@ -301,6 +303,29 @@ public sealed class SupportFlowTests(ChangeDeskFactory app) : IClassFixture<Chan
 
         var unchanged = await admin.SendAsync(HttpMethod.Get, $"/api/support-requests/{filed.Number}", null, ("If-None-Match", SupportService.ETagOf(filed.Version + 1)));
         Assert.Equal(304, (int)unchanged.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheSupportApiIsDescribedInTheOpenApiDocument()
+    {
+        using var client = app.CreateClient();
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json", TestContext.Current.CancellationToken);
+        var paths = document.GetProperty("paths");
+
+        var operations = paths.EnumerateObject().Where(p => p.Name.StartsWith("/api/support-requests", StringComparison.Ordinal))
+            .SelectMany(p => p.Value.EnumerateObject().Select(o => o.Value.GetProperty("operationId").GetString())).ToHashSet();
+        Assert.Superset(
+            new HashSet<string?>
+            {
+                "ListSupportRequests", "CreateSupportRequest", "GetSupportRequest", "CommentOnSupportRequest", "AssignSupportRequest",
+                "StartSupportRequest", "WaitOnCustomerSupportRequest", "ResumeSupportRequest", "ResolveSupportRequest", "CloseSupportRequest",
+                "ReopenSupportRequest", "AttachToSupportRequest", "DownloadSupportAttachment", "ListSupportEngineers",
+            },
+            operations);
+        var create = paths.GetProperty("/api/support-requests").GetProperty("post");
+        Assert.Equal("Support requests", create.GetProperty("tags")[0].GetString());
+        Assert.True(create.GetProperty("responses").TryGetProperty("201", out _));
+        Assert.True(create.GetProperty("responses").TryGetProperty("400", out _));
     }
 
     /// <summary>Every audit record the user may read, page by page.</summary>
