@@ -82,6 +82,12 @@ public sealed class SupportPagesTests(BrowserFixture app) : IClassFixture<Browse
         await Assertions.Expect(page.Locator("ol.comments li")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("ol.comments li strong").Filter(new() { HasText = "camera driver" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByText("suspect the camera driver")).ToHaveCountAsync(0);
+
+        // The change links back to the requests about it.
+        await page.GotoAsync($"/changes/{change.Id}");
+        await page.GetByRole(AriaRole.Link, new() { Name = "1 support request(s) about this change" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#support-requests tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#support-requests tbody tr")).ToContainTextAsync(title);
         await page.Context.CloseAsync();
     }
 

@@ -28,6 +28,9 @@ public sealed class DetailModel(
     /// <summary>A tenant's admins can report a problem with the change to the provider's support team.</summary>
     public bool CanReportProblem => support.CanFile;
 
+    /// <summary>How many support requests the caller can see that are linked to this change.</summary>
+    public int SupportRequests { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         Message = TempData["message"] as string;
@@ -90,6 +93,7 @@ public sealed class DetailModel(
         {
             Board = await approvals.BoardAsync(Id, ct);
         }
+        SupportRequests = (await support.ListAsync(new Support.SupportFilter(ChangeId: Id, Top: 1), ct)).Total;
         TenantNames = await db.Tenants.ToDictionaryAsync(t => t.Id, t => t.Name, ct);
         ProviderName = await matrices.ProviderNameAsync(ct);
         OwnerName = Change.OwnerTenantId is { } o ? TenantNames.GetValueOrDefault(o) : null;
