@@ -6,7 +6,9 @@ using ChangeDesk.Changes;
 using ChangeDesk.Data;
 using ChangeDesk.MessageCenter;
 using ChangeDesk.Notifications;
+using ChangeDesk.Releases;
 using ChangeDesk.Responsibility;
+using ChangeDesk.Signals;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.DataProtection;
@@ -56,6 +58,9 @@ public static class ChangeDeskApp
         services.AddScoped<ApprovalLinks>();
         services.AddScoped<ApprovalService>();
         services.AddScoped<NotificationSettings>();
+        services.AddSingleton(configuration.GetSection(ReleaseOptions.Section).Get<ReleaseOptions>() ?? new ReleaseOptions());
+        services.AddScoped<SupportRequestSignal>();
+        services.AddScoped<RolloutQueries>();
         services.AddHttpClient(WebhookSender.HttpClientName);
         if (configuration.GetValue("BackgroundJobs:Enabled", true))
         {
