@@ -61,6 +61,13 @@ public static class ChangeDeskApp
         services.AddSingleton(configuration.GetSection(ReleaseOptions.Section).Get<ReleaseOptions>() ?? new ReleaseOptions());
         services.AddScoped<SupportRequestSignal>();
         services.AddScoped<RolloutQueries>();
+        services.AddSingleton<RolloutSignal>();
+        services.AddScoped<ReleaseCommunications>();
+        services.AddScoped<ReleaseService>();
+        services.AddScoped<RolloutService>();
+        services.AddScoped<RolloutApplier>();
+        services.AddScoped<RingsAndBlackouts>();
+        services.AddScoped<SignalIngestor>();
         services.AddHttpClient(WebhookSender.HttpClientName);
         if (configuration.GetValue("BackgroundJobs:Enabled", true))
         {
@@ -68,6 +75,7 @@ public static class ChangeDeskApp
             services.AddHostedService<WebhookSender>();
             services.AddHostedService<ApprovalJob>();
             services.AddHostedService<DigestJob>();
+            services.AddHostedService<RolloutJob>();
         }
 
         // Sign-in cookies and signed links stay valid across restarts, and on PostgreSQL across every instance. SQLite
@@ -130,6 +138,8 @@ public static class ChangeDeskApp
         app.MapGraph();
         app.MapApprovals();
         app.MapNotifications();
+        app.MapReleases();
+        app.MapSignals();
         app.MapRazorPages();
     }
 }

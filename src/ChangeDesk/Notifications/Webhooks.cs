@@ -13,9 +13,18 @@ public static class WebhookEvents
     public const string ApprovalOverdue = "approval.overdue";
     public const string ApprovalDecided = "approval.decided";
     public const string ChangeTransitioned = "change.transitioned";
+    public const string ReleaseStarted = "release.started";
+    public const string RolloutPaused = "rollout.paused";
+    public const string RolloutResumed = "rollout.resumed";
+    public const string RolloutExpedited = "rollout.expedited";
+    public const string ReleaseCompleted = "release.completed";
     public const string Ping = "ping";
 
-    public static readonly string[] All = [MessagePosted, MessageUpdated, ApprovalRequested, ApprovalReminder, ApprovalOverdue, ApprovalDecided, ChangeTransitioned, Ping];
+    public static readonly string[] All =
+    [
+        MessagePosted, MessageUpdated, ApprovalRequested, ApprovalReminder, ApprovalOverdue, ApprovalDecided, ChangeTransitioned,
+        ReleaseStarted, RolloutPaused, RolloutResumed, RolloutExpedited, ReleaseCompleted, Ping,
+    ];
 }
 
 /// <summary>An HTTP endpoint that receives signed event payloads, registered by the provider or a tenant.</summary>

@@ -7,7 +7,7 @@ public sealed record ThresholdsView(double MaxInstallFailurePercent, double MaxR
 public sealed record BundledChangeView(int Id, string Number, string Title, string Type, string State, string Consent);
 
 /// <summary>A ring whose planned start falls inside a blackout window, shown when scheduling.</summary>
-public sealed record BlackoutConflict(Guid TenantId, string TenantName, string Ring, DateTimeOffset PlannedStart, Guid WindowId, string Window, bool ServiceWide, DateTimeOffset WindowEnd);
+public sealed record BlackoutConflict(Guid ReleaseId, string Release, Guid TenantId, string TenantName, string Ring, DateTimeOffset PlannedStart, Guid WindowId, string Window, bool ServiceWide, DateTimeOffset WindowEnd);
 
 public sealed record ReleaseSummary(
     Guid Id, string Title, ReleaseKind Kind, ReleaseState State, DateTimeOffset PlannedStart, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt,

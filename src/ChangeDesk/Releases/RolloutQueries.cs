@@ -128,6 +128,8 @@ public sealed class RolloutQueries(ChangeDeskDb db, CurrentUser user, ReleaseOpt
             .ToList());
     }
 
+    public Task<IReadOnlyDictionary<Guid, long>> SupportCountsAsync(Guid releaseId, CancellationToken ct) => support.CountsAsync(releaseId, ct);
+
     public async Task<Release> ReleaseAsync(Guid id, CancellationToken ct) =>
         await db.Releases.AsNoTracking().Include(r => r.Changes).Include(r => r.Targets).AsSplitQuery().FirstOrDefaultAsync(r => r.Id == id, ct)
         ?? throw new NotFoundException("Release", id);
