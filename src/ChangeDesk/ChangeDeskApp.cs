@@ -107,6 +107,7 @@ public static class ChangeDeskApp
             o.Conventions.AuthorizeFolder("/");
             o.Conventions.AllowAnonymousToPage("/Web/Login");
             o.Conventions.AddPageRoute("/Changes/Pages/Edit", "/changes/new");
+            o.Conventions.AddPageRoute("/Releases/Pages/Edit", "/releases/new");
         });
         services.AddHealthChecks();
         return builder;

@@ -123,6 +123,14 @@ public sealed class DetailModel(ReleaseService releases, RolloutService rollouts
     public static string PauseSideText(PauseView p) =>
         p.Side == PauseSide.Tenant ? "the tenant" : p.ServiceWide ? "the provider, for every tenant" : "the provider";
 
+    /// <summary>A gate reason as the ring table shows it: a pause by who paused (the pause list above has the why), the rest in full.</summary>
+    public static string ReasonText(GateReasonDetail reason) => reason.Code switch
+    {
+        GateReason.PausedByTenant => "Paused by the tenant (see the pause above).",
+        GateReason.PausedByProvider => "Paused by the provider (see the pause above).",
+        _ => reason.Detail,
+    };
+
     public static string GateClass(GateStatus gate) => gate switch
     {
         GateStatus.Allowed => "gate-allowed",

@@ -87,8 +87,10 @@ public sealed class RingsModel(RingsAndBlackouts rings, Accounts accounts, Curre
     {
         try
         {
-            await rings.CreateBlackoutAsync(new BlackoutInput(serviceWide ? null : TenantId, title, Utc(start), Utc(end)), ct);
-            return Done($"Blackout window “{title?.Trim()}” added.");
+            var window = await rings.CreateBlackoutAsync(new BlackoutInput(serviceWide ? null : TenantId, title, Utc(start), Utc(end)), ct);
+            var holds = window.Conflicts.Select(c => $"{c.Release}, ring {c.Ring} of {c.TenantName} (planned {Display.When(c.PlannedStart)})").ToList();
+            return Done($"Blackout window “{window.Title}” added."
+                + (holds.Count == 0 ? " No planned ring start falls inside it." : $" It holds back: {string.Join("; ", holds)}."));
         }
         catch (ProblemException e) when (e is not NotFoundException)
         {
@@ -161,7 +163,7 @@ public sealed class RingsModel(RingsAndBlackouts rings, Accounts accounts, Curre
         {
             return NotFound();
         }
-        while (Rows.Count < RingPlan.MaxRings && Rows.Count(r => r.IsBlank) < 2)
+        while (CanEditRings && Rows.Count < RingPlan.MaxRings && Rows.Count(r => r.IsBlank) < 2)
         {
             Rows.Add(new RingRow());
         }
