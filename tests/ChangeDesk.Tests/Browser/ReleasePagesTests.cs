@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using ChangeDesk.Releases;
 using ChangeDesk.Tenancy;
@@ -216,6 +217,31 @@ public sealed partial class ReleasePagesTests(BrowserFixture app) : IClassFixtur
         await Assertions.Expect(conflicts.Nth(1)).ToContainTextAsync("2026-04-15 10:00 UTC");
         await Assertions.Expect(conflicts.Nth(1)).ToContainTextAsync("2026-04-17 00:00 UTC");
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Start the release now" })).ToBeVisibleAsync();
+
+        // Bundle a change into the release, and take it out again.
+        var change = await rm.PostJsonAsync("/api/changes", new
+        {
+            title = $"Cumulative update {Guid.NewGuid():n}", description = "Security fixes.", type = "security", subtype = "security-update",
+            scope = "managed-service", targetTenantIds = new[] { tenant.Id }, plannedStart = new DateTimeOffset(2026, 4, 14, 10, 0, 0, TimeSpan.Zero),
+        });
+        await Expect.StatusAsync(change, 201);
+        var changeId = (await change.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(TestContext.Current.CancellationToken)).GetProperty("id").GetInt32();
+        await page.ReloadAsync();
+        await page.GetByLabel("Bundle a change").SelectOptionAsync(changeId.ToString());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Bundle", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"CHG-{changeId} bundled");
+        await Assertions.Expect(page.Locator("#bundled-changes")).ToContainTextAsync($"CHG-{changeId}");
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Take CHG-{changeId} out of the release" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"CHG-{changeId} taken out");
+        await Assertions.Expect(page.Locator("#bundled-changes")).ToHaveCountAsync(0);
+
+        // Tighter thresholds for this release.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Edit", Exact = true }).ClickAsync();
+        await page.GetByLabel("Install failure rate above (%)").FillAsync("2.5");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("saved");
+        await Assertions.Expect(page.Locator("section[aria-labelledby='thresholds']")).ToContainTextAsync("above 2.5 % pauses");
+        await Assertions.Expect(page.Locator("section[aria-labelledby='thresholds']")).ToContainTextAsync("Set for this release");
         await page.Context.CloseAsync();
     }
 
