@@ -245,6 +245,33 @@ public sealed partial class ReleasePagesTests(BrowserFixture app) : IClassFixtur
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task AnOutOfBandReleaseStartsOnlyOnceItsMitigationIsRecorded()
+    {
+        var (tenant, _) = await app.CreateTenantWithAdminAsync();
+        var rm = await app.CreateUserAsync(Role.ReleaseManager);
+        var page = await app.SignInAsync(rm);
+        await page.GotoAsync("/releases/new?kind=out-of-band");
+        await page.GetByLabel("Title").FillAsync($"Browser zero-day {Guid.NewGuid():n}");
+        await page.GetByLabel("All tenants").UncheckAsync();
+        await page.GetByLabel(tenant.Name).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create and start now" }).ClickAsync();
+
+        await Assertions.Expect(page).ToHaveURLAsync(ReleaseUrl());
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("created.");
+        await Assertions.Expect(page.Locator("#problem")).ToContainTextAsync("Not done");
+        await Assertions.Expect(page.Locator("#problem")).ToContainTextAsync("record the mitigation you applied");
+        await Assertions.Expect(page.Locator("#release-state")).ToHaveTextAsync("Scheduled");
+
+        await page.GetByLabel("Mitigation that has been applied").FillAsync("Disabled the vulnerable extension by policy.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Record mitigation" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#mitigation")).ToContainTextAsync("Disabled the vulnerable extension by policy.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start the release now" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Release started");
+        await Assertions.Expect(page.Locator("#release-state")).ToHaveTextAsync("In progress");
+        await page.Context.CloseAsync();
+    }
+
     [GeneratedRegex(@"/releases/([0-9a-f-]{36})$")]
     private static partial Regex ReleaseUrl();
 }

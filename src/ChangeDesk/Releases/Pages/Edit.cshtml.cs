@@ -108,6 +108,7 @@ public sealed class EditModel(ReleaseService releases, Accounts accounts, Change
     {
         ModelState.Clear();
         Guid? saved = null;
+        var done = new List<string>();
         try
         {
             if (Id is { } id)
@@ -126,25 +127,23 @@ public sealed class EditModel(ReleaseService releases, Accounts accounts, Change
             }
             var created = await releases.CreateAsync(Form.ToInput(), ct);
             saved = created.Id;
-            var done = new List<string> { $"{created.Title} created" };
-            if (created.Kind == ReleaseKind.OutOfBand)
+            done.Add($"{created.Title} created");
+            // The emergency steps, in the order the rules want them: the service refuses what does not apply to this release.
+            if (!string.IsNullOrWhiteSpace(Form.Mitigation))
             {
-                if (!string.IsNullOrWhiteSpace(Form.Mitigation))
-                {
-                    await releases.RecordMitigationAsync(created.Id, Form.Mitigation, null, ct);
-                    done.Add("mitigation recorded");
-                }
-                if (!string.IsNullOrWhiteSpace(Form.BlackoutOverrideReason))
-                {
-                    await releases.OverrideBlackoutsAsync(created.Id, Form.BlackoutOverrideReason, ct);
-                    done.Add("blackout windows overridden");
-                }
-                if (intent == "start")
-                {
-                    var current = await releases.GetAsync(created.Id, ct);
-                    await releases.StartAsync(created.Id, current.ETag, ct);
-                    done.Add("started");
-                }
+                await releases.RecordMitigationAsync(created.Id, Form.Mitigation, null, ct);
+                done.Add("mitigation recorded");
+            }
+            if (!string.IsNullOrWhiteSpace(Form.BlackoutOverrideReason))
+            {
+                await releases.OverrideBlackoutsAsync(created.Id, Form.BlackoutOverrideReason, ct);
+                done.Add("blackout windows overridden");
+            }
+            if (intent == "start")
+            {
+                var current = await releases.GetAsync(created.Id, ct);
+                await releases.StartAsync(created.Id, current.ETag, ct);
+                done.Add("started");
             }
             TempData["message"] = string.Join(", ", done) + ".";
             return Redirect($"/releases/{created.Id}");
@@ -156,7 +155,8 @@ public sealed class EditModel(ReleaseService releases, Accounts accounts, Change
         catch (ProblemException e) when (saved is { } id)
         {
             // The release exists; a later step was refused. Its page shows what was done and what was not.
-            TempData["error"] = $"The release was created, but not everything you asked for was done: {e.Message}";
+            TempData["message"] = string.Join(", ", done) + ".";
+            TempData["error"] = $"Not done: {e.Message}";
             return Redirect($"/releases/{id}");
         }
         catch (ProblemException e)
