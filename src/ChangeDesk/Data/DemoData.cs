@@ -132,6 +132,7 @@ public static class DemoData
             }, ct);
             await w.TransitionAsync(own.Id, ChangeAction.Announce, null, ct);
         }, ct);
+        await DemoReleases.SeedAsync(root, now, ct);
         return true;
     }
 
