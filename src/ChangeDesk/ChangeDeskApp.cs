@@ -6,8 +6,10 @@ using ChangeDesk.Changes;
 using ChangeDesk.Data;
 using ChangeDesk.MessageCenter;
 using ChangeDesk.Notifications;
+using ChangeDesk.Releases;
 using ChangeDesk.Responsibility;
 using ChangeDesk.Support;
+using ChangeDesk.Signals;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.DataProtection;
@@ -60,6 +62,16 @@ public static class ChangeDeskApp
         services.AddSingleton(configuration.GetSection(SupportOptions.Section).Get<SupportOptions>()?.Validated() ?? new SupportOptions());
         services.AddScoped<SupportService>();
         services.AddScoped<SupportNotifications>();
+        services.AddSingleton(configuration.GetSection(ReleaseOptions.Section).Get<ReleaseOptions>() ?? new ReleaseOptions());
+        services.AddScoped<SupportRequestSignal>();
+        services.AddScoped<RolloutQueries>();
+        services.AddSingleton<RolloutSignal>();
+        services.AddScoped<ReleaseCommunications>();
+        services.AddScoped<ReleaseService>();
+        services.AddScoped<RolloutService>();
+        services.AddScoped<RolloutApplier>();
+        services.AddScoped<RingsAndBlackouts>();
+        services.AddScoped<SignalIngestor>();
         services.AddHttpClient(WebhookSender.HttpClientName);
         if (configuration.GetValue("BackgroundJobs:Enabled", true))
         {
@@ -68,6 +80,7 @@ public static class ChangeDeskApp
             services.AddHostedService<ApprovalJob>();
             services.AddHostedService<DigestJob>();
             services.AddHostedService<SupportAutoCloseJob>();
+            services.AddHostedService<RolloutJob>();
         }
 
         // Sign-in cookies and signed links stay valid across restarts, and on PostgreSQL across every instance. SQLite
@@ -99,6 +112,7 @@ public static class ChangeDeskApp
             o.Conventions.AuthorizeFolder("/");
             o.Conventions.AllowAnonymousToPage("/Web/Login");
             o.Conventions.AddPageRoute("/Changes/Pages/Edit", "/changes/new");
+            o.Conventions.AddPageRoute("/Releases/Pages/Edit", "/releases/new");
         });
         services.AddHealthChecks();
         return builder;
@@ -131,6 +145,8 @@ public static class ChangeDeskApp
         app.MapApprovals();
         app.MapNotifications();
         app.MapSupport();
+        app.MapReleases();
+        app.MapSignals();
         app.MapRazorPages();
     }
 }

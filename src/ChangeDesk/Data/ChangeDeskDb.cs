@@ -4,8 +4,10 @@ using ChangeDesk.Audit;
 using ChangeDesk.Changes;
 using ChangeDesk.MessageCenter;
 using ChangeDesk.Notifications;
+using ChangeDesk.Releases;
 using ChangeDesk.Responsibility;
 using ChangeDesk.Support;
+using ChangeDesk.Signals;
 using ChangeDesk.Tenancy;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -45,6 +47,17 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
     public DbSet<SupportRequest> SupportRequests => Set<SupportRequest>();
     public DbSet<SupportComment> SupportComments => Set<SupportComment>();
     public DbSet<SupportAttachment> SupportAttachments => Set<SupportAttachment>();
+    public DbSet<Release> Releases => Set<Release>();
+    public DbSet<ReleaseTarget> ReleaseTargets => Set<ReleaseTarget>();
+    public DbSet<ReleaseChange> ReleaseChanges => Set<ReleaseChange>();
+    public DbSet<TenantRing> TenantRings => Set<TenantRing>();
+    public DbSet<TenantRollout> TenantRollouts => Set<TenantRollout>();
+    public DbSet<RingRollout> RingRollouts => Set<RingRollout>();
+    public DbSet<RolloutPause> RolloutPauses => Set<RolloutPause>();
+    public DbSet<BlackoutWindow> BlackoutWindows => Set<BlackoutWindow>();
+    public DbSet<SignalAggregate> SignalAggregates => Set<SignalAggregate>();
+    public DbSet<SignalBucket> SignalBuckets => Set<SignalBucket>();
+    public DbSet<SignalReceipt> SignalReceipts => Set<SignalReceipt>();
 
     /// <summary>The keys that protect sign-in cookies and signed links, shared by every instance.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -66,7 +79,8 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         // navigation are inserted rather than mistaken for existing ones.
         foreach (var entity in new[] { typeof(Tenant), typeof(User), typeof(ApiToken), typeof(ResponsibilityOverride), typeof(Mitigation), typeof(ChecklistTask), typeof(MessageRevision),
                      typeof(OutboxMessage), typeof(NotificationPreference), typeof(WebhookEndpoint), typeof(WebhookDelivery),
-                     typeof(ChangeApproval), typeof(TenantApprover), typeof(SupportRequest), typeof(SupportComment), typeof(SupportAttachment) })
+                     typeof(ChangeApproval), typeof(TenantApprover), typeof(SupportRequest), typeof(SupportComment), typeof(SupportAttachment), typeof(Release), typeof(TenantRing), typeof(TenantRollout), typeof(RingRollout),
+                     typeof(RolloutPause), typeof(BlackoutWindow), typeof(SignalAggregate), typeof(SignalBucket) })
         {
             b.Entity(entity).Property("Id").ValueGeneratedNever();
         }
@@ -142,6 +156,7 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
             e.Property(m => m.Id).HasMaxLength(20).ValueGeneratedNever();
             e.HasIndex(m => m.Number).IsUnique();
             e.HasIndex(m => m.ChangeId).IsUnique();
+            e.HasIndex(m => m.ReleaseId);
             e.HasIndex(m => m.LastModifiedDateTime);
             e.Property(m => m.Title).HasMaxLength(200);
             e.Property(m => m.Category).HasMaxLength(30);
@@ -149,6 +164,7 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
             e.Property(m => m.Consent).HasMaxLength(20);
             e.ComplexCollection(m => m.Details, d => d.ToJson());
             e.HasOne<Change>().WithOne().HasForeignKey<Message>(m => m.ChangeId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Release>().WithMany().HasForeignKey(m => m.ReleaseId).OnDelete(DeleteBehavior.Restrict);
             e.HasMany(m => m.Tenants).WithOne().HasForeignKey(t => t.MessageId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(m => m.Revisions).WithOne().HasForeignKey(r => r.MessageId).OnDelete(DeleteBehavior.Cascade);
             e.HasQueryFilter(m => VisibleTenantId == null || m.Tenants.Any(t => t.TenantId == VisibleTenantId));
@@ -266,6 +282,7 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
             e.HasOne<SupportRequest>().WithMany().HasForeignKey(a => a.RequestId).OnDelete(DeleteBehavior.Cascade);
             e.HasQueryFilter(a => VisibleTenantId == null || a.TenantId == VisibleTenantId);
         });
+        ConfigureReleases(b);
         b.Entity<AuditRecord>(e =>
         {
             e.HasKey(r => r.Sequence);
@@ -273,6 +290,107 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
             e.HasIndex(r => r.ChangeId);
             e.HasIndex(r => new { r.EntityType, r.EntityId });
             e.HasQueryFilter(r => VisibleTenantId == null || r.TenantId == VisibleTenantId || (r.TenantId == null && r.ChangeId != null));
+        });
+    }
+
+    void ConfigureReleases(ModelBuilder b)
+    {
+        b.Entity<Release>(e =>
+        {
+            e.Property(r => r.Title).HasMaxLength(200);
+            e.Property(r => r.CalendarKey).HasMaxLength(40);
+            e.HasIndex(r => r.CalendarKey).IsUnique();
+            e.HasIndex(r => new { r.State, r.PlannedStart });
+            e.Property(r => r.Version).IsConcurrencyToken();
+            e.Ignore(r => r.IsEmergency);
+            e.HasMany(r => r.Targets).WithOne().HasForeignKey(t => t.ReleaseId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(r => r.Changes).WithOne().HasForeignKey(c => c.ReleaseId).OnDelete(DeleteBehavior.Cascade);
+            // A customer sees the releases that reach it.
+            e.HasQueryFilter(r => VisibleTenantId == null || r.TargetsAllTenants || r.Targets.Any(t => t.TenantId == VisibleTenantId));
+        });
+        b.Entity<ReleaseTarget>(e =>
+        {
+            e.HasKey(t => new { t.ReleaseId, t.TenantId });
+            e.HasIndex(t => t.TenantId);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(t => t.TenantId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<ReleaseChange>(e =>
+        {
+            e.HasKey(c => new { c.ReleaseId, c.ChangeId });
+            e.HasIndex(c => c.ChangeId);
+            e.HasOne<Change>().WithMany().HasForeignKey(c => c.ChangeId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<TenantRing>(e =>
+        {
+            e.Property(r => r.Name).HasMaxLength(50);
+            e.HasIndex(r => new { r.TenantId, r.Position }).IsUnique();
+            e.HasOne<Tenant>().WithMany().HasForeignKey(r => r.TenantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(r => VisibleTenantId == null || r.TenantId == VisibleTenantId);
+        });
+        b.Entity<TenantRollout>(e =>
+        {
+            e.HasIndex(r => new { r.ReleaseId, r.TenantId }).IsUnique();
+            e.HasIndex(r => r.TenantId);
+            e.Property(r => r.Version).IsConcurrencyToken();
+            e.Property(r => r.ScheduleMessageId).HasMaxLength(20);
+            e.Property(r => r.StartMessageId).HasMaxLength(20);
+            e.Property(r => r.SummaryMessageId).HasMaxLength(20);
+            e.HasOne<Release>().WithMany().HasForeignKey(r => r.ReleaseId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(r => r.TenantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(r => r.Rings).WithOne().HasForeignKey(r => r.TenantRolloutId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(r => VisibleTenantId == null || r.TenantId == VisibleTenantId);
+        });
+        b.Entity<RingRollout>(e =>
+        {
+            e.Property(r => r.Name).HasMaxLength(50);
+            e.HasIndex(r => new { r.TenantRolloutId, r.Position }).IsUnique();
+            e.HasIndex(r => new { r.ReleaseId, r.TenantId });
+            e.Property(r => r.Version).IsConcurrencyToken();
+            e.HasQueryFilter(r => VisibleTenantId == null || r.TenantId == VisibleTenantId);
+        });
+        b.Entity<RolloutPause>(e =>
+        {
+            e.Property(p => p.Ring).HasMaxLength(50);
+            e.Property(p => p.PausedBy).HasMaxLength(200);
+            e.Property(p => p.LiftedBy).HasMaxLength(200);
+            e.HasIndex(p => new { p.ReleaseId, p.TenantId, p.LiftedAt });
+            e.HasOne<Release>().WithMany().HasForeignKey(p => p.ReleaseId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(p => p.TenantId).OnDelete(DeleteBehavior.Cascade);
+            e.Ignore(p => p.IsActive);
+            // A service-wide pause concerns every tenant of the release; a tenant's pause only that tenant.
+            e.HasQueryFilter(p => VisibleTenantId == null || p.TenantId == null || p.TenantId == VisibleTenantId);
+        });
+        b.Entity<BlackoutWindow>(e =>
+        {
+            e.Property(w => w.Title).HasMaxLength(200);
+            e.Property(w => w.CreatedBy).HasMaxLength(200);
+            e.HasIndex(w => new { w.TenantId, w.End });
+            e.HasOne<Tenant>().WithMany().HasForeignKey(w => w.TenantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(w => VisibleTenantId == null || w.TenantId == null || w.TenantId == VisibleTenantId);
+        });
+        b.Entity<SignalAggregate>(e =>
+        {
+            e.Property(a => a.Ring).HasMaxLength(50);
+            e.HasIndex(a => a.RingRolloutId).IsUnique();
+            e.HasIndex(a => new { a.ReleaseId, a.TenantId });
+            e.Ignore(a => a.ReliabilityEvents);
+            e.HasOne<RingRollout>().WithMany().HasForeignKey(a => a.RingRolloutId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(a => VisibleTenantId == null || a.TenantId == VisibleTenantId);
+        });
+        b.Entity<SignalBucket>(e =>
+        {
+            e.HasIndex(s => new { s.RingRolloutId, s.BucketStart }).IsUnique();
+            e.HasIndex(s => new { s.ReleaseId, s.TenantId });
+            e.HasOne<RingRollout>().WithMany().HasForeignKey(s => s.RingRolloutId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(s => VisibleTenantId == null || s.TenantId == VisibleTenantId);
+        });
+        b.Entity<SignalReceipt>(e =>
+        {
+            e.HasKey(r => r.EventId);
+            e.Property(r => r.EventId).HasMaxLength(100);
+            e.HasIndex(r => r.ReleaseId);
+            e.HasOne<Release>().WithMany().HasForeignKey(r => r.ReleaseId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(r => VisibleTenantId == null || r.TenantId == VisibleTenantId);
         });
     }
 

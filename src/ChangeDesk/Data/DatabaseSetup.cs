@@ -28,7 +28,11 @@ public static class DatabaseSetup
         {
             case "sqlite":
                 services.AddDbContext<ChangeDeskDb, SqliteChangeDeskDb>((sp, o) => o.UseSqlite(PrepareSqlite(options.ConnectionString, contentRoot))
-                    .AddInterceptors(sp.GetRequiredService<Notifications.OutboxCommitSignal>()));
+                    .AddInterceptors(sp.GetRequiredService<Notifications.OutboxCommitSignal>())
+                    // SQLite changes a column by rebuilding its table with foreign keys off, which cannot happen inside the
+                    // migration's transaction; EF warns about that on every new database. Upgrades start from a backup
+                    // (docs/operations.md), so this is information rather than a warning.
+                    .ConfigureWarnings(w => w.Log((Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.NonTransactionalMigrationOperationWarning, LogLevel.Information))));
                 break;
             case "postgres" or "postgresql" or "npgsql":
                 services.AddDbContext<ChangeDeskDb, PostgresChangeDeskDb>((sp, o) => o.UseNpgsql(options.ConnectionString)

@@ -134,6 +134,7 @@ public static class DemoData
             await w.TransitionAsync(own.Id, ChangeAction.Announce, null, ct);
         }, ct);
         await SeedSupportRequestsAsync(root, ct);
+        await DemoReleases.SeedAsync(root, now, ct);
         return true;
     }
 

@@ -39,14 +39,19 @@ public static class MessageTags
 public sealed record MessageDetail(string Name, string Value);
 
 /// <summary>
-/// The Message Center post of one announced change, shared by every tenant it targets. Its id ("MC" + number)
-/// is the same for all of them.
+/// A Message Center post: of one announced change, shared by every tenant it targets, or of a release (its
+/// schedule, start, advisories and summary). Its id ("MC" + number) is the same for every tenant it is posted to.
 /// </summary>
 public sealed class Message : IAudited
 {
     public required string Id { get; init; }
     public int Number { get; init; }
-    public int ChangeId { get; init; }
+
+    /// <summary>The change this post announces; null for a release's post.</summary>
+    public int? ChangeId { get; init; }
+
+    /// <summary>The release this post is about; null for a change's post.</summary>
+    public Guid? ReleaseId { get; init; }
 
     /// <summary>Set for a customer's own change; null for the provider's messages.</summary>
     public Guid? OwnerTenantId { get; init; }

@@ -11,7 +11,7 @@ public sealed record ViewPoint(bool IsRead, bool IsArchived, bool IsFavorited)
 }
 
 public sealed record MessageRow(
-    string Id, int ChangeId, string Title, string Category, string Severity, bool IsMajorChange, IReadOnlyList<string> Services,
+    string Id, int? ChangeId, string Title, string Category, string Severity, bool IsMajorChange, IReadOnlyList<string> Services,
     IReadOnlyList<string> Tags, DateTimeOffset StartDateTime, DateTimeOffset? EndDateTime, DateTimeOffset? ActionRequiredByDateTime,
     DateTimeOffset LastModifiedDateTime, int Version, string Consent, ViewPoint ViewPoint,
     string? BodyHtml = null, IReadOnlyList<MessageDetail>? Details = null);

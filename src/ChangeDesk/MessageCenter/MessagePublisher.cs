@@ -66,6 +66,14 @@ public sealed class MessagePublisher(
             }
             return;
         }
+        var existing = message.Tenants.Select(t => t.TenantId).Except(added).ToList();
+        await SupersedeAsync(message, content, changed, existing, now, ct);
+        await notifier.MessagePostedAsync(message, added, isUpdate: false, changedFields: null, ct);
+    }
+
+    /// <summary>Keeps the current version as history, applies the new content and tells the tenants it was updated.</summary>
+    async Task SupersedeAsync(Message message, MessageContent content, List<string> changed, IReadOnlyCollection<Guid> tenants, DateTimeOffset now, CancellationToken ct)
+    {
         db.MessageRevisions.Add(new MessageRevision
         {
             MessageId = message.Id, Version = message.Version, ReplacedAt = now, ReplacedBy = user.Name, ChangedFields = string.Join(", ", changed),
@@ -74,11 +82,44 @@ public sealed class MessagePublisher(
         });
         message.Version++;
         Apply(message, content, now);
-        var existing = message.Tenants.Select(t => t.TenantId).Except(added).ToList();
-        await notifier.MessagePostedAsync(message, existing, isUpdate: true, changedFields: string.Join(", ", changed), ct);
-        await notifier.MessagePostedAsync(message, added, isUpdate: false, changedFields: null, ct);
+        await notifier.MessagePostedAsync(message, tenants, isUpdate: true, changedFields: string.Join(", ", changed), ct);
         // Everyone should notice the update: it is unread again for all.
         await db.MessageViewStates.Where(v => v.MessageId == message.Id).ExecuteUpdateAsync(s => s.SetProperty(v => v.IsRead, false), ct);
+    }
+
+    /// <summary>
+    /// Posts a message about a release (its schedule, start, an advisory, its summary) to the given tenants, in the
+    /// caller's transaction; emails and webhooks follow each recipient's preferences as for a change's post.
+    /// </summary>
+    public async Task<Message> PostForReleaseAsync(Guid releaseId, MessageContent content, IReadOnlyCollection<Guid> tenants, DateTimeOffset now, CancellationToken ct)
+    {
+        await db.LockWritesAsync(ct);
+        var number = Math.Max(await db.Messages.IgnoreQueryFilters().MaxAsync(m => (int?)m.Number, ct) ?? 100000,
+            db.Messages.Local.Select(m => m.Number).DefaultIfEmpty(100000).Max()) + 1;
+        var message = new Message
+        {
+            Id = $"MC{number}", Number = number, ReleaseId = releaseId, Title = content.Title, Category = content.Category, Severity = content.Severity,
+            CreatedDateTime = now,
+        };
+        Apply(message, content, now);
+        foreach (var tenant in tenants)
+        {
+            message.Tenants.Add(new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now });
+        }
+        db.Messages.Add(message);
+        await notifier.MessagePostedAsync(message, tenants, isUpdate: false, changedFields: null, ct);
+        return message;
+    }
+
+    /// <summary>Revises a release's post (e.g. its schedule after the release moved), keeping the history.</summary>
+    public async Task ReviseReleasePostAsync(string messageId, MessageContent content, DateTimeOffset now, CancellationToken ct)
+    {
+        var message = await db.Messages.IgnoreQueryFilters().Include(m => m.Tenants).FirstAsync(m => m.Id == messageId, ct);
+        var changed = MessageComposer.ChangedFields(message, content, markdown.ToHtml(content.BodyMarkdown));
+        if (changed.Count > 0)
+        {
+            await SupersedeAsync(message, content, changed, message.Tenants.Select(t => t.TenantId).ToList(), now, ct);
+        }
     }
 
     void Apply(Message message, MessageContent content, DateTimeOffset now)

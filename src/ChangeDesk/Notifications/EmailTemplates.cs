@@ -108,6 +108,34 @@ public static class EmailTemplates
         return new Email(subject, text, html);
     }
 
+    /// <summary>An alert to the provider's staff (a rollout paused, a release completed): facts, an optional table, a link.</summary>
+    public static Email StaffAlert(string subject, string heading, string intro, IReadOnlyList<(string Name, string Value)> facts,
+        IReadOnlyList<string[]>? table, string link, string linkText)
+    {
+        var text = new StringBuilder($"{intro}\n\n");
+        foreach (var (k, v) in facts)
+        {
+            text.AppendLine($"{k}: {v}");
+        }
+        if (table is { Count: > 0 })
+        {
+            text.AppendLine();
+            foreach (var row in table)
+            {
+                text.AppendLine(string.Join(" | ", row));
+            }
+        }
+        text.AppendLine($"\nOpen it: {link}");
+        var html = "<table style=\"border-collapse:collapse\">" + string.Concat(facts.Select(f =>
+            $"<tr><th style=\"text-align:left;padding:2px 12px 2px 0;color:#57606a\">{E(f.Name)}</th><td>{E(f.Value)}</td></tr>")) + "</table>";
+        if (table is { Count: > 0 })
+        {
+            html += "<table style=\"border-collapse:collapse;margin-top:1rem\">" + string.Concat(table.Select((row, i) => "<tr>" + string.Concat(row.Select(c =>
+                i == 0 ? $"<th style=\"text-align:left;padding:2px 12px 2px 0\">{E(c)}</th>" : $"<td style=\"padding:2px 12px 2px 0\">{E(c)}</td>")) + "</tr>")) + "</table>";
+        }
+        return new Email(subject, text.ToString(), Layout(heading, E(intro), html, link, linkText, "Sent to the provider's release managers."));
+    }
+
     static string Past(string kind) => kind == "approve" ? "approved" : "acknowledged";
 
     static string InboxCategory(string category) => category switch

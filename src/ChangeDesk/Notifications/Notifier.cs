@@ -40,8 +40,8 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
         foreach (var tenant in tenantIds)
         {
             var link = service.LinkTo($"/message-center/{message.Id}");
-            var answer = message.Consent != "none" && message.OwnerTenantId is null
-                ? links.LinkFor(message.ChangeId, tenant, message.StartDateTime > now ? message.StartDateTime : now.AddDays(7))
+            var answer = message.Consent != "none" && message.OwnerTenantId is null && message.ChangeId is { } changeId
+                ? links.LinkFor(changeId, tenant, message.StartDateTime > now ? message.StartDateTime : now.AddDays(7))
                 : null;
             var email = EmailTemplates.MessagePost(message, names.GetValueOrDefault(tenant, "your tenant"), link, service.LinkTo("/account/notifications"), isUpdate, changedFields, answer);
             foreach (var r in await RecipientsAsync(tenant, ct))
@@ -55,7 +55,7 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
             }
             await WebhookAsync(eventType, tenant, message.ChangeId, $"{message.Id}:v{message.Version}:{tenant}", new
             {
-                messageId = message.Id, version = message.Version, tenantId = tenant, changeId = message.ChangeId, title = message.Title,
+                messageId = message.Id, version = message.Version, tenantId = tenant, changeId = message.ChangeId, releaseId = message.ReleaseId, title = message.Title,
                 category = message.Category, severity = message.Severity, services = message.Services, tags = message.Tags,
                 startDateTime = message.StartDateTime, actionRequiredByDateTime = message.ActionRequiredByDateTime, consent = message.Consent,
                 changedFields, link = service.LinkTo($"/message-center/{message.Id}"),

@@ -15,10 +15,18 @@ public static class WebhookEvents
     public const string ChangeTransitioned = "change.transitioned";
     public const string SupportRequestCreated = "supportRequest.created";
     public const string SupportRequestUpdated = "supportRequest.updated";
+    public const string ReleaseStarted = "release.started";
+    public const string RolloutPaused = "rollout.paused";
+    public const string RolloutResumed = "rollout.resumed";
+    public const string RolloutExpedited = "rollout.expedited";
+    public const string ReleaseCompleted = "release.completed";
     public const string Ping = "ping";
 
-    public static readonly string[] All = [MessagePosted, MessageUpdated, ApprovalRequested, ApprovalReminder, ApprovalOverdue, ApprovalDecided, ChangeTransitioned,
-        SupportRequestCreated, SupportRequestUpdated, Ping];
+    public static readonly string[] All =
+    [
+        MessagePosted, MessageUpdated, ApprovalRequested, ApprovalReminder, ApprovalOverdue, ApprovalDecided, ChangeTransitioned,
+        SupportRequestCreated, SupportRequestUpdated, ReleaseStarted, RolloutPaused, RolloutResumed, RolloutExpedited, ReleaseCompleted, Ping,
+    ];
 }
 
 /// <summary>An HTTP endpoint that receives signed event payloads, registered by the provider or a tenant.</summary>

@@ -51,9 +51,9 @@ public sealed class MessageModel(MessageCenterService center, Approvals.Approval
                 Detail = await center.GetAsync(tenant, Id, ct);
             }
             Message = TempData["message"] as string;
-            if (Detail.Message.Consent != "none")
+            if (Detail.Message.Consent != "none" && Detail.Message.ChangeId is { } changeId)
             {
-                Board = await approvals.BoardAsync(Detail.Message.ChangeId, ct);
+                Board = await approvals.BoardAsync(changeId, ct);
             }
             return Page();
         }

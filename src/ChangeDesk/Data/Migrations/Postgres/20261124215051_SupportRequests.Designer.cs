@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace ChangeDesk.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresChangeDeskDb))]
-    [Migration("20261124212801_SupportRequests")]
+    [Migration("20261124215051_SupportRequests")]
     partial class SupportRequests
     {
         /// <inheritdoc />
@@ -434,7 +434,7 @@ namespace ChangeDesk.Data.Migrations.Postgres
                         .HasMaxLength(30)
                         .HasColumnType("character varying(30)");
 
-                    b.Property<int>("ChangeId")
+                    b.Property<int?>("ChangeId")
                         .HasColumnType("integer");
 
                     b.Property<string>("Consent")
@@ -458,6 +458,9 @@ namespace ChangeDesk.Data.Migrations.Postgres
                         .HasColumnType("integer");
 
                     b.Property<Guid?>("OwnerTenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ReleaseId")
                         .HasColumnType("uuid");
 
                     b.PrimitiveCollection<List<string>>("Services")
@@ -508,6 +511,8 @@ namespace ChangeDesk.Data.Migrations.Postgres
 
                     b.HasIndex("Number")
                         .IsUnique();
+
+                    b.HasIndex("ReleaseId");
 
                     b.ToTable("Messages");
                 });
@@ -842,6 +847,389 @@ namespace ChangeDesk.Data.Migrations.Postgres
                     b.ToTable("WebhookEndpoints");
                 });
 
+            modelBuilder.Entity("ChangeDesk.Releases.BlackoutWindow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("End")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("Start")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "End");
+
+                    b.ToTable("BlackoutWindows");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.Release", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("BlackoutOverrideAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("BlackoutOverrideBy")
+                        .HasColumnType("text");
+
+                    b.Property<string>("BlackoutOverrideReason")
+                        .HasColumnType("text");
+
+                    b.Property<string>("CalendarKey")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("CancelReason")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("CancelledAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("CreatedById")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<double?>("MaxInstallFailurePercent")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("MaxReliabilityEventsPer1000")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("MaxSupportRequestsPer1000")
+                        .HasColumnType("double precision");
+
+                    b.Property<int?>("MinDevices")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Mitigation")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("MitigationAppliedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("PlannedStart")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("TargetsAllTenants")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CalendarKey")
+                        .IsUnique();
+
+                    b.HasIndex("State", "PlannedStart");
+
+                    b.ToTable("Releases");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.ReleaseChange", b =>
+                {
+                    b.Property<Guid>("ReleaseId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("ChangeId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("ReleaseId", "ChangeId");
+
+                    b.HasIndex("ChangeId");
+
+                    b.ToTable("ReleaseChanges");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.ReleaseTarget", b =>
+                {
+                    b.Property<Guid>("ReleaseId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("ReleaseId", "TenantId");
+
+                    b.HasIndex("TenantId");
+
+                    b.ToTable("ReleaseTargets");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.RingRollout", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("BaselineInstallFailures")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("BaselineInstallSuccesses")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("BaselineReliabilityEvents")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("DeferralDays")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("Devices")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("Expedited")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("ReleaseId")
+                        .HasColumnType("uuid");
+
+                    b.Property<double?>("SharePercent")
+                        .HasColumnType("double precision");
+
+                    b.Property<int>("SoakDays")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("TenantRolloutId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReleaseId", "TenantId");
+
+                    b.HasIndex("TenantRolloutId", "Position")
+                        .IsUnique();
+
+                    b.ToTable("RingRollouts");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.RolloutPause", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Cause")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("LiftReason")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("LiftedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LiftedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid?>("LiftedById")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("PausedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PausedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid?>("PausedById")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<Guid>("ReleaseId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Ring")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.Property<int>("Side")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId");
+
+                    b.HasIndex("ReleaseId", "TenantId", "LiftedAt");
+
+                    b.ToTable("RolloutPauses");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.TenantRing", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("DeferralDays")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("Devices")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<double?>("SharePercent")
+                        .HasColumnType("double precision");
+
+                    b.Property<int>("SoakDays")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "Position")
+                        .IsUnique();
+
+                    b.ToTable("TenantRings");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.TenantRollout", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("BaselineSupportRequests")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ExpediteReason")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("ExpeditedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ExpeditedBy")
+                        .HasColumnType("text");
+
+                    b.Property<Guid>("ReleaseId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ScheduleMessageId")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("StartMessageId")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("SummaryMessageId")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId");
+
+                    b.HasIndex("ReleaseId", "TenantId")
+                        .IsUnique();
+
+                    b.ToTable("TenantRollouts");
+                });
+
             modelBuilder.Entity("ChangeDesk.Responsibility.ResponsibilityOverride", b =>
                 {
                     b.Property<Guid>("Id")
@@ -879,6 +1267,129 @@ namespace ChangeDesk.Data.Migrations.Postgres
                     b.HasKey("Key");
 
                     b.ToTable("Settings");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Signals.SignalAggregate", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("BootFailures")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Crashes")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Devices")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("DevicesReportedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("Hangs")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("InstallFailures")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("InstallSuccesses")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("LastEventAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("ReleaseId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Ring")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.Property<Guid>("RingRolloutId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RingRolloutId")
+                        .IsUnique();
+
+                    b.HasIndex("ReleaseId", "TenantId");
+
+                    b.ToTable("SignalAggregates");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Signals.SignalBucket", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("BootFailures")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("BucketStart")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("Crashes")
+                        .HasColumnType("bigint");
+
+                    b.Property<int?>("Devices")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("DevicesReportedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("Hangs")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("InstallFailures")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("InstallSuccesses")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("ReleaseId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("RingRolloutId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReleaseId", "TenantId");
+
+                    b.HasIndex("RingRolloutId", "BucketStart")
+                        .IsUnique();
+
+                    b.ToTable("SignalBuckets");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Signals.SignalReceipt", b =>
+                {
+                    b.Property<string>("EventId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("ReleaseId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("EventId");
+
+                    b.HasIndex("ReleaseId");
+
+                    b.ToTable("SignalReceipts");
                 });
 
             modelBuilder.Entity("ChangeDesk.Support.SupportAttachment", b =>
@@ -1278,8 +1789,12 @@ namespace ChangeDesk.Data.Migrations.Postgres
                     b.HasOne("ChangeDesk.Changes.Change", null)
                         .WithOne()
                         .HasForeignKey("ChangeDesk.MessageCenter.Message", "ChangeId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("ChangeDesk.Releases.Release", null)
+                        .WithMany()
+                        .HasForeignKey("ReleaseId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("ChangeDesk.MessageCenter.MessageRevision", b =>
@@ -1360,12 +1875,124 @@ namespace ChangeDesk.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade);
                 });
 
+            modelBuilder.Entity("ChangeDesk.Releases.BlackoutWindow", b =>
+                {
+                    b.HasOne("ChangeDesk.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade);
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.ReleaseChange", b =>
+                {
+                    b.HasOne("ChangeDesk.Changes.Change", null)
+                        .WithMany()
+                        .HasForeignKey("ChangeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("ChangeDesk.Releases.Release", null)
+                        .WithMany("Changes")
+                        .HasForeignKey("ReleaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.ReleaseTarget", b =>
+                {
+                    b.HasOne("ChangeDesk.Releases.Release", null)
+                        .WithMany("Targets")
+                        .HasForeignKey("ReleaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("ChangeDesk.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.RingRollout", b =>
+                {
+                    b.HasOne("ChangeDesk.Releases.TenantRollout", null)
+                        .WithMany("Rings")
+                        .HasForeignKey("TenantRolloutId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.RolloutPause", b =>
+                {
+                    b.HasOne("ChangeDesk.Releases.Release", null)
+                        .WithMany()
+                        .HasForeignKey("ReleaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("ChangeDesk.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade);
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.TenantRing", b =>
+                {
+                    b.HasOne("ChangeDesk.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.TenantRollout", b =>
+                {
+                    b.HasOne("ChangeDesk.Releases.Release", null)
+                        .WithMany()
+                        .HasForeignKey("ReleaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("ChangeDesk.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("ChangeDesk.Responsibility.ResponsibilityOverride", b =>
                 {
                     b.HasOne("ChangeDesk.Tenancy.Tenant", null)
                         .WithMany()
                         .HasForeignKey("TenantId")
                         .OnDelete(DeleteBehavior.Cascade);
+                });
+
+            modelBuilder.Entity("ChangeDesk.Signals.SignalAggregate", b =>
+                {
+                    b.HasOne("ChangeDesk.Releases.RingRollout", null)
+                        .WithMany()
+                        .HasForeignKey("RingRolloutId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChangeDesk.Signals.SignalBucket", b =>
+                {
+                    b.HasOne("ChangeDesk.Releases.RingRollout", null)
+                        .WithMany()
+                        .HasForeignKey("RingRolloutId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChangeDesk.Signals.SignalReceipt", b =>
+                {
+                    b.HasOne("ChangeDesk.Releases.Release", null)
+                        .WithMany()
+                        .HasForeignKey("ReleaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ChangeDesk.Support.SupportAttachment", b =>
@@ -1438,6 +2065,18 @@ namespace ChangeDesk.Data.Migrations.Postgres
                     b.Navigation("Revisions");
 
                     b.Navigation("Tenants");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.Release", b =>
+                {
+                    b.Navigation("Changes");
+
+                    b.Navigation("Targets");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.TenantRollout", b =>
+                {
+                    b.Navigation("Rings");
                 });
 
             modelBuilder.Entity("ChangeDesk.Support.SupportRequest", b =>

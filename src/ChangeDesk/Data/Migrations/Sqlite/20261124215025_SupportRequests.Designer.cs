@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace ChangeDesk.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteChangeDeskDb))]
-    [Migration("20261124212624_SupportRequests")]
+    [Migration("20261124215025_SupportRequests")]
     partial class SupportRequests
     {
         /// <inheritdoc />
@@ -427,7 +427,7 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                         .HasMaxLength(30)
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("ChangeId")
+                    b.Property<int?>("ChangeId")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Consent")
@@ -451,6 +451,9 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<Guid?>("OwnerTenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ReleaseId")
                         .HasColumnType("TEXT");
 
                     b.PrimitiveCollection<string>("Services")
@@ -501,6 +504,8 @@ namespace ChangeDesk.Data.Migrations.Sqlite
 
                     b.HasIndex("Number")
                         .IsUnique();
+
+                    b.HasIndex("ReleaseId");
 
                     b.ToTable("Messages");
                 });
@@ -835,6 +840,389 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                     b.ToTable("WebhookEndpoints");
                 });
 
+            modelBuilder.Entity("ChangeDesk.Releases.BlackoutWindow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("End")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Start")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "End");
+
+                    b.ToTable("BlackoutWindows");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.Release", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("BlackoutOverrideAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BlackoutOverrideBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BlackoutOverrideReason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CalendarKey")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CancelReason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("CancelledAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("CreatedById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LeaseUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("MaxInstallFailurePercent")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("MaxReliabilityEventsPer1000")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("MaxSupportRequestsPer1000")
+                        .HasColumnType("REAL");
+
+                    b.Property<int?>("MinDevices")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Mitigation")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("MitigationAppliedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PlannedStart")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("TargetsAllTenants")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CalendarKey")
+                        .IsUnique();
+
+                    b.HasIndex("State", "PlannedStart");
+
+                    b.ToTable("Releases");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.ReleaseChange", b =>
+                {
+                    b.Property<Guid>("ReleaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ChangeId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ReleaseId", "ChangeId");
+
+                    b.HasIndex("ChangeId");
+
+                    b.ToTable("ReleaseChanges");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.ReleaseTarget", b =>
+                {
+                    b.Property<Guid>("ReleaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ReleaseId", "TenantId");
+
+                    b.HasIndex("TenantId");
+
+                    b.ToTable("ReleaseTargets");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.RingRollout", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("BaselineInstallFailures")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BaselineInstallSuccesses")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BaselineReliabilityEvents")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("DeferralDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Devices")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Expedited")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ReleaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("SharePercent")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("SoakDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantRolloutId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReleaseId", "TenantId");
+
+                    b.HasIndex("TenantRolloutId", "Position")
+                        .IsUnique();
+
+                    b.ToTable("RingRollouts");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.RolloutPause", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Cause")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LiftReason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LiftedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LiftedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("LiftedById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("PausedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PausedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("PausedById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ReleaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Ring")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Side")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId");
+
+                    b.HasIndex("ReleaseId", "TenantId", "LiftedAt");
+
+                    b.ToTable("RolloutPauses");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.TenantRing", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("DeferralDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Devices")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("SharePercent")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("SoakDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "Position")
+                        .IsUnique();
+
+                    b.ToTable("TenantRings");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.TenantRollout", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("BaselineSupportRequests")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ExpediteReason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ExpeditedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ExpeditedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ReleaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ScheduleMessageId")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StartMessageId")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SummaryMessageId")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId");
+
+                    b.HasIndex("ReleaseId", "TenantId")
+                        .IsUnique();
+
+                    b.ToTable("TenantRollouts");
+                });
+
             modelBuilder.Entity("ChangeDesk.Responsibility.ResponsibilityOverride", b =>
                 {
                     b.Property<Guid>("Id")
@@ -872,6 +1260,129 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                     b.HasKey("Key");
 
                     b.ToTable("Settings");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Signals.SignalAggregate", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("BootFailures")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Crashes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Devices")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DevicesReportedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Hangs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("InstallFailures")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("InstallSuccesses")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastEventAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ReleaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Ring")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("RingRolloutId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RingRolloutId")
+                        .IsUnique();
+
+                    b.HasIndex("ReleaseId", "TenantId");
+
+                    b.ToTable("SignalAggregates");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Signals.SignalBucket", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("BootFailures")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BucketStart")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Crashes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Devices")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DevicesReportedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Hangs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("InstallFailures")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("InstallSuccesses")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ReleaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("RingRolloutId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReleaseId", "TenantId");
+
+                    b.HasIndex("RingRolloutId", "BucketStart")
+                        .IsUnique();
+
+                    b.ToTable("SignalBuckets");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Signals.SignalReceipt", b =>
+                {
+                    b.Property<string>("EventId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ReleaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("EventId");
+
+                    b.HasIndex("ReleaseId");
+
+                    b.ToTable("SignalReceipts");
                 });
 
             modelBuilder.Entity("ChangeDesk.Support.SupportAttachment", b =>
@@ -1269,8 +1780,12 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                     b.HasOne("ChangeDesk.Changes.Change", null)
                         .WithOne()
                         .HasForeignKey("ChangeDesk.MessageCenter.Message", "ChangeId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("ChangeDesk.Releases.Release", null)
+                        .WithMany()
+                        .HasForeignKey("ReleaseId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("ChangeDesk.MessageCenter.MessageRevision", b =>
@@ -1351,12 +1866,124 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade);
                 });
 
+            modelBuilder.Entity("ChangeDesk.Releases.BlackoutWindow", b =>
+                {
+                    b.HasOne("ChangeDesk.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade);
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.ReleaseChange", b =>
+                {
+                    b.HasOne("ChangeDesk.Changes.Change", null)
+                        .WithMany()
+                        .HasForeignKey("ChangeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("ChangeDesk.Releases.Release", null)
+                        .WithMany("Changes")
+                        .HasForeignKey("ReleaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.ReleaseTarget", b =>
+                {
+                    b.HasOne("ChangeDesk.Releases.Release", null)
+                        .WithMany("Targets")
+                        .HasForeignKey("ReleaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("ChangeDesk.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.RingRollout", b =>
+                {
+                    b.HasOne("ChangeDesk.Releases.TenantRollout", null)
+                        .WithMany("Rings")
+                        .HasForeignKey("TenantRolloutId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.RolloutPause", b =>
+                {
+                    b.HasOne("ChangeDesk.Releases.Release", null)
+                        .WithMany()
+                        .HasForeignKey("ReleaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("ChangeDesk.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade);
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.TenantRing", b =>
+                {
+                    b.HasOne("ChangeDesk.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.TenantRollout", b =>
+                {
+                    b.HasOne("ChangeDesk.Releases.Release", null)
+                        .WithMany()
+                        .HasForeignKey("ReleaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("ChangeDesk.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("ChangeDesk.Responsibility.ResponsibilityOverride", b =>
                 {
                     b.HasOne("ChangeDesk.Tenancy.Tenant", null)
                         .WithMany()
                         .HasForeignKey("TenantId")
                         .OnDelete(DeleteBehavior.Cascade);
+                });
+
+            modelBuilder.Entity("ChangeDesk.Signals.SignalAggregate", b =>
+                {
+                    b.HasOne("ChangeDesk.Releases.RingRollout", null)
+                        .WithMany()
+                        .HasForeignKey("RingRolloutId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChangeDesk.Signals.SignalBucket", b =>
+                {
+                    b.HasOne("ChangeDesk.Releases.RingRollout", null)
+                        .WithMany()
+                        .HasForeignKey("RingRolloutId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChangeDesk.Signals.SignalReceipt", b =>
+                {
+                    b.HasOne("ChangeDesk.Releases.Release", null)
+                        .WithMany()
+                        .HasForeignKey("ReleaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ChangeDesk.Support.SupportAttachment", b =>
@@ -1429,6 +2056,18 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                     b.Navigation("Revisions");
 
                     b.Navigation("Tenants");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.Release", b =>
+                {
+                    b.Navigation("Changes");
+
+                    b.Navigation("Targets");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Releases.TenantRollout", b =>
+                {
+                    b.Navigation("Rings");
                 });
 
             modelBuilder.Entity("ChangeDesk.Support.SupportRequest", b =>

@@ -1,0 +1,73 @@
+using ChangeDesk.Data;
+using ChangeDesk.Releases;
+using ChangeDesk.Tenancy;
+using ChangeDesk.Tests.Notifications;
+using ChangeDesk.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChangeDesk.Tests.Releases;
+
+/// <summary>Three instances on one database apply the rollout engine at the same moments: every step happens once.</summary>
+public sealed class RolloutScaleOutTests : IAsyncLifetime
+{
+    ChangeDeskFactory[] instances = [];
+
+    public async ValueTask InitializeAsync()
+    {
+        var first = new ChangeDeskFactory();
+        await first.InitializeAsync();
+        var second = new ChangeDeskFactory { ShareDatabaseWith = first };
+        var third = new ChangeDeskFactory { ShareDatabaseWith = first };
+        await second.InitializeAsync();
+        await third.InitializeAsync();
+        instances = [first, second, third];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var instance in instances.Reverse())
+        {
+            await instance.DisposeAsync();
+        }
+    }
+
+    Task PassesAsync() => Task.WhenAll(instances.SelectMany(i => new[] { i.Job(), i.Job() }).Select(j => j.RunOnceAsync(TestContext.Current.CancellationToken)));
+
+    [Fact]
+    public async Task ConcurrentPassesStartEachRingAndPauseOnABreachExactlyOnce()
+    {
+        var app = instances[0];
+        var (tenant, _) = await app.CreateTenantWithAdminAsync();
+        var rm = await app.CreateUserAsync(Role.ReleaseManager);
+        var release = await rm.StartOutOfBandAsync(tenant.Id);
+
+        for (var i = 0; i < 5; i++)
+        {
+            await PassesAsync();
+        }
+        Assert.Equal(RingState.Deploying, (await rm.RolloutAsync(release.Id)).Ring(tenant.Id, "Test").State);
+
+        await Expect.StatusAsync(await rm.SignalsAsync(new { releaseId = release.Id, tenantId = tenant.Id, ring = "Test", devices = 100, installSuccesses = 70, installFailures = 30 }), 200);
+        await Poll.UntilAsync(async () =>
+        {
+            await PassesAsync();
+            return (await rm.RolloutAsync(release.Id)).Tenants[0].IsPaused;
+        }, what: "the breach pause");
+        for (var i = 0; i < 5; i++)
+        {
+            await PassesAsync();
+        }
+
+        var view = await rm.RolloutAsync(release.Id);
+        Assert.Single(view.Tenants[0].Pauses);
+        var posts = await app.ReleasePostsAsync(release.Id);
+        Assert.Single(posts, p => p.Title.EndsWith("rollout paused"));
+        Assert.Single(posts, p => p.Title.EndsWith("rollout started"));
+        var alerts = (await app.OutboxRowsAsync([rm.Email])).Count(o => o.Subject!.StartsWith("[ChangeDesk] Rollout paused"));
+        Assert.Equal(1, alerts);
+        // No lease is left behind.
+        var leased = await app.AsSystemAsync(s => s.GetRequiredService<ChangeDeskDb>().Releases.CountAsync(r => r.LeaseOwner != null));
+        Assert.Equal(0, leased);
+    }
+}
