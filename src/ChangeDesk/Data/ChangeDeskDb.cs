@@ -262,6 +262,8 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
             e.HasIndex(r => r.AssigneeId);
             e.HasOne<Tenant>().WithMany().HasForeignKey(r => r.TenantId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<Change>().WithMany().HasForeignKey(r => r.ChangeId).OnDelete(DeleteBehavior.Restrict);
+            // A release deleted before it went out leaves the request in place, unlinked.
+            e.HasOne<Release>().WithMany().HasForeignKey(r => r.ReleaseId).OnDelete(DeleteBehavior.SetNull);
             e.HasOne<User>().WithMany().HasForeignKey(r => r.AssigneeId).OnDelete(DeleteBehavior.Restrict);
             e.HasMany(r => r.Comments).WithOne().HasForeignKey(c => c.RequestId).OnDelete(DeleteBehavior.Cascade);
             e.HasQueryFilter(r => VisibleTenantId == null || r.TenantId == VisibleTenantId);

@@ -1,4 +1,5 @@
 using ChangeDesk.Data;
+using Microsoft.EntityFrameworkCore;
 
 namespace ChangeDesk.Signals;
 
@@ -9,15 +10,13 @@ namespace ChangeDesk.Signals;
 public sealed class SupportRequestSignal(ChangeDeskDb db)
 {
     /// <summary>
-    /// Support requests linked to the release, by tenant. ChangeDesk has no support requests yet, so no tenant has
-    /// any; once they exist this counts those whose release is this one (all states, as a request that was
-    /// resolved still reports a problem the release caused).
+    /// Support requests linked to the release, by tenant: every state counts, as a request that was resolved still
+    /// reports a problem the release caused. Read across tenants, as the engine judges each one of them.
     /// </summary>
-    public Task<IReadOnlyDictionary<Guid, long>> CountsAsync(Guid releaseId, CancellationToken ct)
-    {
-        _ = db;
-        _ = releaseId;
-        ct.ThrowIfCancellationRequested();
-        return Task.FromResult<IReadOnlyDictionary<Guid, long>>(new Dictionary<Guid, long>());
-    }
+    public async Task<IReadOnlyDictionary<Guid, long>> CountsAsync(Guid releaseId, CancellationToken ct) =>
+        await db.SupportRequests.IgnoreQueryFilters().AsNoTracking()
+            .Where(r => r.ReleaseId == releaseId)
+            .GroupBy(r => r.TenantId)
+            .Select(g => new { Tenant = g.Key, Count = g.LongCount() })
+            .ToDictionaryAsync(x => x.Tenant, x => x.Count, ct);
 }

@@ -14,7 +14,8 @@ namespace ChangeDesk.Support;
 /// requests only (query filters); writes run in one transaction with their audit records and notifications.
 /// </summary>
 public sealed class SupportService(
-    ChangeDeskDb db, CurrentUser user, TimeProvider clock, SupportOptions options, MarkdownRenderer markdown, SupportNotifications notify)
+    ChangeDeskDb db, CurrentUser user, TimeProvider clock, SupportOptions options, MarkdownRenderer markdown, SupportNotifications notify,
+    Releases.RolloutSignal rollouts)
 {
     public const int MaxComment = 20_000;
 
@@ -192,6 +193,11 @@ public sealed class SupportService(
         {
             throw ValidationFailedException.For("changeId", $"There is no change {changeId} that your tenant can see: link one of your tenant's changes or the provider's changes announced to it.");
         }
+        // The release filter likewise: releases that reach the tenant.
+        if (valid.ReleaseId is { } releaseId && !await db.Releases.AnyAsync(r => r.Id == releaseId, ct))
+        {
+            throw ValidationFailedException.For("releaseId", $"There is no release {releaseId} that reaches your tenant: link one of the releases listed under Releases.");
+        }
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         // Numbers are unique across instances: the write lock serialises everyone who numbers things.
@@ -211,6 +217,11 @@ public sealed class SupportService(
         db.AuditOperation = $"File support request {request.Reference}";
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        if (request.ReleaseId is not null)
+        {
+            // A request against a release is one of its signals: let the rollout job judge it now.
+            rollouts.Notify();
+        }
         return await GetAsync(request.Reference, ct);
     }
 
@@ -485,6 +496,9 @@ public sealed class SupportService(
         var change = r.ChangeId is { } changeId
             ? await db.Changes.Where(c => c.Id == changeId).Select(c => new { c.Id, c.Title }).FirstOrDefaultAsync(ct)
             : null;
+        var releaseTitle = r.ReleaseId is { } releaseId
+            ? await db.Releases.Where(x => x.Id == releaseId).Select(x => x.Title).FirstOrDefaultAsync(ct)
+            : null;
         // The query filter already keeps internal notes from tenants; the view checks again, as they must never leak.
         var comments = await db.SupportComments.AsNoTracking()
             .Where(c => c.RequestId == r.Id && (user.IsProvider || !c.IsInternal))
@@ -499,7 +513,7 @@ public sealed class SupportService(
         var party = WorkingParty(r);
         var now = clock.GetUtcNow();
         return new SupportRequestView(r.Id, r.Reference, r.TenantId, tenantName, r.Title, r.Description, markdown.ToHtml(r.Description),
-            r.Severity, r.State, r.AffectedUsers, r.ChangeId, change is null ? null : $"CHG-{change.Id}", change?.Title, r.ReleaseId,
+            r.Severity, r.State, r.AffectedUsers, r.ChangeId, change is null ? null : $"CHG-{change.Id}", change?.Title, r.ReleaseId, releaseTitle,
             new SupportContact(r.ContactName, r.ContactEmail, r.ContactPhone), r.CreatedByName, r.AssigneeId, r.AssigneeName,
             r.CreatedAt, r.UpdatedAt, r.FirstResponseDueAt, r.FirstResponseAt, FirstResponsePolicy.IsBreached(r.FirstResponseDueAt, r.FirstResponseAt, now),
             r.ResolvedAt, r.ClosedAt, r.Version,

@@ -17,7 +17,7 @@ public sealed record SupportAttachmentView(
 
 public sealed record SupportRequestView(
     Guid Id, string Number, Guid TenantId, string TenantName, string Title, string Description, string DescriptionHtml,
-    SupportSeverity Severity, SupportState State, int AffectedUsers, int? ChangeId, string? ChangeNumber, string? ChangeTitle, Guid? ReleaseId,
+    SupportSeverity Severity, SupportState State, int AffectedUsers, int? ChangeId, string? ChangeNumber, string? ChangeTitle, Guid? ReleaseId, string? ReleaseTitle,
     SupportContact Contact, string CreatedBy, Guid? AssigneeId, string? AssigneeName,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset FirstResponseDueAt, DateTimeOffset? FirstResponseAt, bool FirstResponseBreached,
     DateTimeOffset? ResolvedAt, DateTimeOffset? ClosedAt, int Version,

@@ -23,6 +23,8 @@ public sealed class SupportRequestForm
 
 public sealed record ChangeOption(int Id, string Label);
 
+public sealed record ReleaseOption(Guid Id, string Label);
+
 /// <summary>
 /// Files a request. Opened from a change (<c>?change=12</c>), a release (<c>?release=…</c>) or a Message Center
 /// post (<c>?message=MC100001</c>, which links the post's change), it starts with that link filled in.
@@ -32,6 +34,7 @@ public sealed class NewModel(SupportService support, ChangeDeskDb db, CurrentUse
     [BindProperty] public SupportRequestForm Form { get; set; } = new();
 
     public IReadOnlyList<ChangeOption> Changes { get; private set; } = [];
+    public IReadOnlyList<ReleaseOption> Releases { get; private set; } = [];
     public string? ReportedFrom { get; private set; }
     public string? Error { get; private set; }
 
@@ -47,10 +50,11 @@ public sealed class NewModel(SupportService support, ChangeDeskDb db, CurrentUse
         if (!string.IsNullOrWhiteSpace(message))
         {
             var id = message.Trim().ToUpperInvariant();
-            var changeOfMessage = await db.Messages.AsNoTracking().Where(m => m.Id == id).Select(m => (int?)m.ChangeId).FirstOrDefaultAsync(ct);
-            if (changeOfMessage is { } c)
+            var post = await db.Messages.AsNoTracking().Where(m => m.Id == id).Select(m => new { m.ChangeId, m.ReleaseId }).FirstOrDefaultAsync(ct);
+            if (post is not null)
             {
-                change ??= c;
+                change ??= post.ChangeId;
+                release ??= post.ReleaseId?.ToString();
                 ReportedFrom = id;
             }
             else
@@ -71,16 +75,16 @@ public sealed class NewModel(SupportService support, ChangeDeskDb db, CurrentUse
         }
         if (!string.IsNullOrWhiteSpace(release))
         {
-            if (Guid.TryParse(release, out var releaseId))
+            if (Guid.TryParse(release, out var releaseId) && await db.Releases.AnyAsync(r => r.Id == releaseId, ct))
             {
                 Form.ReleaseId = releaseId.ToString();
             }
             else
             {
-                Error = $"'{release}' is not a release id.";
+                Error = $"There is no release {release} that reaches your tenant.";
             }
         }
-        await LoadChangesAsync(ct);
+        await LoadChoicesAsync(ct);
         return Page();
     }
 
@@ -112,13 +116,24 @@ public sealed class NewModel(SupportService support, ChangeDeskDb db, CurrentUse
         catch (ProblemException e)
         {
             Error = PageProblems.Apply(e, ModelState, "Form.");
-            await LoadChangesAsync(ct);
+            await LoadChoicesAsync(ct);
             return Page();
         }
     }
 
-    async Task LoadChangesAsync(CancellationToken ct)
+    async Task LoadChoicesAsync(CancellationToken ct)
     {
+        // Releases that reach the tenant (the query filter decides), newest first.
+        var chosenRelease = Guid.TryParse(Form.ReleaseId, out var parsed) ? parsed : (Guid?)null;
+        var releases = await db.Releases.AsNoTracking()
+            .OrderByDescending(r => r.PlannedStart).Take(50)
+            .Select(r => new { r.Id, r.Title, r.PlannedStart }).ToListAsync(ct);
+        if (chosenRelease is { } id && releases.All(r => r.Id != id))
+        {
+            releases.InsertRange(0, await db.Releases.AsNoTracking().Where(r => r.Id == id).Select(r => new { r.Id, r.Title, r.PlannedStart }).ToListAsync(ct));
+        }
+        Releases = releases.Select(r => new ReleaseOption(r.Id, $"{r.Title} ({r.PlannedStart.UtcDateTime:yyyy-MM-dd})")).ToList();
+
         var recent = await db.Changes.AsNoTracking()
             .OrderByDescending(c => c.PlannedStart).ThenByDescending(c => c.Id).Take(200)
             .Select(c => new ChangeOption(c.Id, "CHG-" + c.Id + " " + c.Title)).ToListAsync(ct);

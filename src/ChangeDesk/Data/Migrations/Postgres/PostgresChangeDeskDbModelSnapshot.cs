@@ -2022,6 +2022,11 @@ namespace ChangeDesk.Data.Migrations.Postgres
                         .HasForeignKey("ChangeId")
                         .OnDelete(DeleteBehavior.Restrict);
 
+                    b.HasOne("ChangeDesk.Releases.Release", null)
+                        .WithMany()
+                        .HasForeignKey("ReleaseId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.HasOne("ChangeDesk.Tenancy.Tenant", null)
                         .WithMany()
                         .HasForeignKey("TenantId")

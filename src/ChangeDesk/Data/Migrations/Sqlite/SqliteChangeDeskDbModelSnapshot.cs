@@ -2013,6 +2013,11 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                         .HasForeignKey("ChangeId")
                         .OnDelete(DeleteBehavior.Restrict);
 
+                    b.HasOne("ChangeDesk.Releases.Release", null)
+                        .WithMany()
+                        .HasForeignKey("ReleaseId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.HasOne("ChangeDesk.Tenancy.Tenant", null)
                         .WithMany()
                         .HasForeignKey("TenantId")

@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace ChangeDesk.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresChangeDeskDb))]
-    [Migration("20261124215051_SupportRequests")]
+    [Migration("20261124215621_SupportRequests")]
     partial class SupportRequests
     {
         /// <inheritdoc />
@@ -2024,6 +2024,11 @@ namespace ChangeDesk.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("ChangeId")
                         .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("ChangeDesk.Releases.Release", null)
+                        .WithMany()
+                        .HasForeignKey("ReleaseId")
+                        .OnDelete(DeleteBehavior.SetNull);
 
                     b.HasOne("ChangeDesk.Tenancy.Tenant", null)
                         .WithMany()

@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace ChangeDesk.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteChangeDeskDb))]
-    [Migration("20261124215025_SupportRequests")]
+    [Migration("20261124215544_SupportRequests")]
     partial class SupportRequests
     {
         /// <inheritdoc />
@@ -2015,6 +2015,11 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("ChangeId")
                         .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("ChangeDesk.Releases.Release", null)
+                        .WithMany()
+                        .HasForeignKey("ReleaseId")
+                        .OnDelete(DeleteBehavior.SetNull);
 
                     b.HasOne("ChangeDesk.Tenancy.Tenant", null)
                         .WithMany()
