@@ -28,6 +28,7 @@ public sealed class ReleaseTourTests(DemoFixture app) : IClassFixture<DemoFixtur
         await page.GetByRole(AriaRole.Link, new() { Name = "Releases", Exact = true }).ClickAsync();
         var row = page.Locator("#releases tbody tr").Filter(new() { HasText = ReleaseTitle });
         await Assertions.Expect(row).ToContainTextAsync("In progress");
+        await Assertions.Expect(row).ToContainTextAsync("Woodgrove Bank, ring Everyone");
         await row.GetByRole(AriaRole.Link, new() { Name = ReleaseTitle }).ClickAsync();
 
         await Assertions.Expect(page.Locator("section.tenant-rollout h3")).ToHaveTextAsync(["Fabrikam", "Tailspin Toys", "Woodgrove Bank"]);
