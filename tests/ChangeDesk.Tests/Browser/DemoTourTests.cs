@@ -36,7 +36,7 @@ public sealed class DemoTourTests(DemoFixture app) : IClassFixture<DemoFixture>
     {
         var page = await SignInAsync("release@northwind.example");
         var rows = page.Locator("table tbody tr");
-        await Assertions.Expect(rows).ToHaveCountAsync(7);
+        await Assertions.Expect(rows).ToHaveCountAsync(8);
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Windows feature update (semi-annual release)" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Emergency: browser zero-day fix" })).ToBeVisibleAsync();
         await BrowserFixture.MaybeScreenshotAsync(page, "tour-changes.png");
@@ -56,7 +56,9 @@ public sealed class DemoTourTests(DemoFixture app) : IClassFixture<DemoFixture>
         await Assertions.Expect(page.GetByText("Windows feature update")).ToHaveCountAsync(0);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Message Center" }).ClickAsync();
-        await Assertions.Expect(page.Locator("#messages tbody tr")).ToHaveCountAsync(6);
+        // Seven change posts, and the schedule, start and paused advisory of the release in progress.
+        await Assertions.Expect(page.Locator("#messages tbody tr")).ToHaveCountAsync(10);
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "security release: rollout paused" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Retiring the legacy VPN client" })).ToBeVisibleAsync();
         await BrowserFixture.MaybeScreenshotAsync(page, "tour-message-center.png");
 

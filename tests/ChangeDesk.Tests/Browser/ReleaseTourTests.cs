@@ -28,6 +28,7 @@ public sealed class ReleaseTourTests(DemoFixture app) : IClassFixture<DemoFixtur
         await page.GetByRole(AriaRole.Link, new() { Name = "Releases", Exact = true }).ClickAsync();
         var row = page.Locator("#releases tbody tr").Filter(new() { HasText = ReleaseTitle });
         await Assertions.Expect(row).ToContainTextAsync("In progress");
+        await Assertions.Expect(row).ToContainTextAsync("Woodgrove Bank, ring Everyone");
         await row.GetByRole(AriaRole.Link, new() { Name = ReleaseTitle }).ClickAsync();
 
         await Assertions.Expect(page.Locator("section.tenant-rollout h3")).ToHaveTextAsync(["Fabrikam", "Tailspin Toys", "Woodgrove Bank"]);
@@ -57,6 +58,31 @@ public sealed class ReleaseTourTests(DemoFixture app) : IClassFixture<DemoFixtur
         await Assertions.Expect(page.GetByText("Tailspin Toys")).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByText("Woodgrove Bank")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("ul.pauses li.active")).ToContainTextAsync("Paused by the provider");
+        await page.Context.CloseAsync();
+    }
+
+    [Theory]
+    [InlineData("reader@fabrikam.example")]
+    [InlineData("support@northwind.example")]
+    public async Task ReadOnlyRolesSeeReleasesAndRingsWithoutActions(string email)
+    {
+        var page = await SignInAsync(email);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Releases", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "New release" })).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Generate the calendar" })).ToHaveCountAsync(0);
+        await page.Locator("#releases").GetByRole(AriaRole.Link, new() { Name = ReleaseTitle }).ClickAsync();
+        await Assertions.Expect(page.Locator("section.tenant-rollout").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("main form")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("main details.act")).ToHaveCountAsync(0);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Rings", Exact = true }).ClickAsync();
+        if (email.StartsWith("reader"))
+        {
+            await Assertions.Expect(page.GetByLabel("Ring 1 name")).ToBeDisabledAsync();
+        }
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Save rings" })).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Add blackout window" })).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#blackout-windows")).ToContainTextAsync("Year-end change freeze");
         await page.Context.CloseAsync();
     }
 }

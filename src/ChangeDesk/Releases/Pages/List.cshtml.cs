@@ -21,7 +21,7 @@ public sealed class ListModel(ReleaseService releases, ReleaseOptions options, T
     public IReadOnlyList<ReleaseSummary> Releases { get; private set; } = [];
     public IReadOnlyList<CalendarMonth> Calendar { get; private set; } = [];
 
-    /// <summary>Blackout conflicts of releases still to start, by release.</summary>
+    /// <summary>Blackout conflicts of rings still to start, by release (scheduled and in progress).</summary>
     public Dictionary<Guid, IReadOnlyList<BlackoutConflict>> Conflicts { get; private set; } = [];
 
     public CalendarResult? Generated { get; private set; }
@@ -80,7 +80,7 @@ public sealed class ListModel(ReleaseService releases, ReleaseOptions options, T
             months.Add(new CalendarMonth(first.Year, first.Month, slots, oob));
         }
         Calendar = months;
-        foreach (var r in Releases.Where(r => r.State == ReleaseState.Scheduled).Take(24))
+        foreach (var r in Releases.Where(r => r.State is ReleaseState.Scheduled or ReleaseState.InProgress).Take(24))
         {
             Conflicts[r.Id] = (await releases.GetAsync(r.Id, ct)).Conflicts;
         }
