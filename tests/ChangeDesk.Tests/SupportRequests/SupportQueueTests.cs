@@ -46,7 +46,9 @@ public sealed class SupportQueueTests(ChangeDeskFactory app) : IClassFixture<Cha
         var engineer = await app.CreateUserAsync(Role.SupportEngineer);
         var colleague = await app.CreateUserAsync(Role.SupportEngineer);
         var change = await app.AnnouncedChangeAsync(a.Id, b.Id);
-        var release = Guid.CreateVersion7();
+        var releaseManager = await app.CreateUserAsync(Role.ReleaseManager);
+        var release = (await Releases.ReleaseScenario.CreateReleaseAsync(releaseManager,
+            new { title = $"Emergency fix {Guid.NewGuid():n}", kind = "out-of-band", targetTenantIds = new[] { b.Id } })).Id;
         var onChange = await adminA.FileAsync("b", changeId: change.Id);
         var onRelease = await adminB.FileAsync("a", releaseId: release);
         var plain = await adminA.FileAsync("c");
