@@ -17,7 +17,9 @@ public sealed class ReleaseTourTests(DemoFixture app) : IClassFixture<DemoFixtur
         await page.GetByLabel("Email").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(new DemoOptions().Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/changes");
+        // Waits for the redirect only: on a loaded machine the next page's load event can take long, and every step
+        // after this waits for what it needs.
+        await page.WaitForURLAsync("**/changes", new() { WaitUntil = WaitUntilState.Commit });
         return page;
     }
 
