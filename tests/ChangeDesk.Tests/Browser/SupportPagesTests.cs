@@ -105,4 +105,28 @@ public sealed class SupportPagesTests(BrowserFixture app) : IClassFixture<Browse
         await Assertions.Expect(page.GetByLabel("Related change")).ToHaveValueAsync(change.Id.ToString());
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task AReleasePageOffersReportAProblemAndTheRequestCountsForThatRelease()
+    {
+        var (tenant, admin) = await app.CreateTenantWithAdminAsync();
+        var rm = await app.CreateUserAsync(Role.ReleaseManager);
+        var release = await Releases.ReleaseScenario.StartOutOfBandAsync(rm, tenant.Id);
+        var title = $"Boot loops {Guid.NewGuid():n}"[..24];
+
+        var page = await app.SignInAsync(admin);
+        await page.GotoAsync($"/releases/{release.Id}");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Report a problem" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/support/new\\?release={release.Id}$"));
+        await Assertions.Expect(page.GetByLabel("Related release")).ToHaveValueAsync(release.Id.ToString());
+        await page.GetByLabel("Title").FillAsync(title);
+        await page.GetByLabel("Users affected").FillAsync("40");
+        await page.GetByLabel("Description").FillAsync("Devices loop at boot after the fix.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "File request" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = release.Title })).ToBeVisibleAsync();
+
+        var rollout = await Releases.ReleaseScenario.RolloutAsync(rm, release.Id);
+        Assert.Equal(1, Assert.Single(rollout.Tenants).SupportRequests);
+        await page.Context.CloseAsync();
+    }
 }
