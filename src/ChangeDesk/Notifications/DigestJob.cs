@@ -21,25 +21,7 @@ public sealed class DigestJob(IServiceScopeFactory scopes, DigestOptions options
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Digest pass failed");
-            }
-            try
-            {
-                await Task.Delay(options.PollInterval, clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
+        await PeriodicJob.RunAsync(RunOnceAsync, ct => Task.Delay(options.PollInterval, clock, ct), logger, "Digest", stoppingToken);
     }
 
     /// <summary>The latest digest time at or before now, for a daily or a weekly digest, as an instant.</summary>

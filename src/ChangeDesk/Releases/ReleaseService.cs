@@ -155,6 +155,25 @@ public sealed class ReleaseService(
         return conflicts;
     }
 
+    /// <summary>
+    /// The blackout conflicts of the releases still to run that match the condition (at most <paramref name="max"/>,
+    /// soonest first), read in one query rather than one release view each.
+    /// </summary>
+    public async Task<List<BlackoutConflict>> ConflictsAsync(
+        System.Linq.Expressions.Expression<Func<Release, bool>> which, int max, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var active = await db.Releases.AsNoTracking().Include(r => r.Changes).Include(r => r.Targets).AsSplitQuery()
+            .Where(r => r.State == ReleaseState.Scheduled || r.State == ReleaseState.InProgress).Where(which)
+            .OrderBy(r => r.PlannedStart).Take(max).ToListAsync(ct);
+        var conflicts = new List<BlackoutConflict>();
+        foreach (var release in active)
+        {
+            conflicts.AddRange(await ConflictsAsync(release, now, ct));
+        }
+        return conflicts;
+    }
+
     public async Task<ReleaseView> CreateAsync(ReleaseInput input, CancellationToken ct)
     {
         EnsureCanRun();

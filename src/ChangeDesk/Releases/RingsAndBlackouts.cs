@@ -201,16 +201,6 @@ public sealed class RingsAndBlackouts(ChangeDeskDb db, CurrentUser user, Rollout
     }
 
     /// <summary>The rings of releases still to run whose planned start falls inside this window.</summary>
-    async Task<List<BlackoutConflict>> ConflictsOfAsync(BlackoutWindow window, CancellationToken ct)
-    {
-        var now = clock.GetUtcNow();
-        var active = await db.Releases.AsNoTracking().Include(r => r.Changes).Include(r => r.Targets).AsSplitQuery()
-            .Where(r => (r.State == ReleaseState.Scheduled || r.State == ReleaseState.InProgress) && r.PlannedStart < window.End).ToListAsync(ct);
-        var conflicts = new List<BlackoutConflict>();
-        foreach (var release in active)
-        {
-            conflicts.AddRange((await releases.ConflictsAsync(release, now, ct)).Where(c => c.WindowId == window.Id));
-        }
-        return conflicts;
-    }
+    async Task<List<BlackoutConflict>> ConflictsOfAsync(BlackoutWindow window, CancellationToken ct) =>
+        (await releases.ConflictsAsync(r => r.PlannedStart < window.End, int.MaxValue, ct)).Where(c => c.WindowId == window.Id).ToList();
 }

@@ -45,25 +45,7 @@ public sealed class RolloutJob(IServiceScopeFactory scopes, ReleaseOptions optio
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Rollout pass failed");
-            }
-            try
-            {
-                await signal.WaitAsync(options.PollInterval, clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
+        await PeriodicJob.RunAsync(RunOnceAsync, ct => signal.WaitAsync(options.PollInterval, clock, ct), logger, "Rollout", stoppingToken);
     }
 
     /// <summary>One pass over the releases that need attention; returns how many this instance worked on.</summary>

@@ -18,25 +18,7 @@ public sealed class SupportAutoCloseJob(IServiceScopeFactory scopes, SupportOpti
         {
             return;
         }
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Support request auto-close pass failed");
-            }
-            try
-            {
-                await Task.Delay(options.PollInterval, clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
+        await PeriodicJob.RunAsync(RunOnceAsync, ct => Task.Delay(options.PollInterval, clock, ct), logger, "Support request auto-close", stoppingToken);
     }
 
     /// <summary>Closes every request due; returns how many this pass closed.</summary>

@@ -80,9 +80,8 @@ public sealed class ListModel(ReleaseService releases, ReleaseOptions options, T
             months.Add(new CalendarMonth(first.Year, first.Month, slots, oob));
         }
         Calendar = months;
-        foreach (var r in Releases.Where(r => r.State is ReleaseState.Scheduled or ReleaseState.InProgress).Take(24))
-        {
-            Conflicts[r.Id] = (await releases.GetAsync(r.Id, ct)).Conflicts;
-        }
+        var shown = Releases.Where(r => r.State is ReleaseState.Scheduled or ReleaseState.InProgress).Select(r => r.Id).Take(24).ToList();
+        Conflicts = (await releases.ConflictsAsync(r => shown.Contains(r.Id), shown.Count, ct))
+            .GroupBy(c => c.ReleaseId).ToDictionary(g => g.Key, g => (IReadOnlyList<BlackoutConflict>)g.ToList());
     }
 }
