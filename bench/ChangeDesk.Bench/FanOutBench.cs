@@ -86,7 +86,7 @@ public static class FanOutBench
             var db = scope.ServiceProvider.GetRequiredService<ChangeDeskDb>();
             await seed.WriteAsync(db);
             await Bulk.WriteAsync(db, [BulkRows.For(db, [change]), BulkRows.For(db, [message], Details(db))]);
-            var methods = database.IsPostgres ? new[] { "binary COPY", "prepared multi-row INSERT" } : ["prepared multi-row INSERT"];
+            var methods = database.IsPostgres ? new[] { "binary COPY", "prepared multi-row INSERT" } : ["prepared INSERT, executed per row"];
             for (var run = 0; run < o.BaselineRuns; run++)
             {
                 foreach (var method in methods)

@@ -39,15 +39,16 @@ public sealed class ApprovalService(
             return;
         }
         var existing = await db.ChangeApprovals.IgnoreQueryFilters().Where(a => a.ChangeId == change.Id).Select(a => a.TenantId).ToListAsync(ct);
-        foreach (var tenant in tenants.Except(existing))
+        var requested = tenants.Except(existing).ToList();
+        foreach (var tenant in requested)
         {
             db.ChangeApprovals.Add(new ChangeApproval
             {
                 ChangeId = change.Id, TenantId = tenant, Kind = change.Consent, State = ApprovalState.Pending, Deadline = change.ActionRequiredBy, RequestedAt = now,
             });
-            await notifier.WebhookAsync(WebhookEvents.ApprovalRequested, tenant, change.Id, $"{change.Id}:{tenant}",
-                new { changeId = change.Id, changeNumber = change.Number, tenantId = tenant, kind = EnumNames.Of(change.Consent), deadline = change.ActionRequiredBy }, now, ct);
         }
+        await notifier.WebhooksAsync(WebhookEvents.ApprovalRequested, requested.Select(tenant => ((Guid?)tenant, (int?)change.Id, $"{change.Id}:{tenant}",
+            (object)new { changeId = change.Id, changeNumber = change.Number, tenantId = tenant, kind = EnumNames.Of(change.Consent), deadline = change.ActionRequiredBy })), now, ct);
     }
 
     /// <summary>Keeps deadlines in step when the change's action-required-by date moves.</summary>
