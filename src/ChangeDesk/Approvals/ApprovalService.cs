@@ -40,13 +40,10 @@ public sealed class ApprovalService(
         }
         var existing = await db.ChangeApprovals.IgnoreQueryFilters().Where(a => a.ChangeId == change.Id).Select(a => a.TenantId).ToListAsync(ct);
         var requested = tenants.Except(existing).ToList();
-        foreach (var tenant in requested)
+        db.AddBulk(requested.Select(tenant => new ChangeApproval
         {
-            db.ChangeApprovals.Add(new ChangeApproval
-            {
-                ChangeId = change.Id, TenantId = tenant, Kind = change.Consent, State = ApprovalState.Pending, Deadline = change.ActionRequiredBy, RequestedAt = now,
-            });
-        }
+            ChangeId = change.Id, TenantId = tenant, Kind = change.Consent, State = ApprovalState.Pending, Deadline = change.ActionRequiredBy, RequestedAt = now,
+        }));
         await notifier.WebhooksAsync(WebhookEvents.ApprovalRequested, requested.Select(tenant => ((Guid?)tenant, (int?)change.Id, $"{change.Id}:{tenant}",
             (object)new { changeId = change.Id, changeNumber = change.Number, tenantId = tenant, kind = EnumNames.Of(change.Consent), deadline = change.ActionRequiredBy })), now, ct);
     }

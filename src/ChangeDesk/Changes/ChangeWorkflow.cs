@@ -238,14 +238,11 @@ public sealed class ChangeWorkflow(
             : change.TargetsAllTenants ? await db.Tenants.IgnoreQueryFilters().OrderBy(t => t.Name).Select(t => t.Id).ToListAsync(ct)
             : change.Targets.Select(t => t.TenantId).ToList();
         var matrixFor = await matrices.ForTenantsAsync(recipients.ToList(), ct);
-        var ordinal = 0;
-        foreach (var item in ChecklistTemplate.For(phase, new(change, type, matrixFor, recipients)))
+        // One item per targeted tenant and line of the template: tens of thousands for a change to every tenant.
+        db.AddBulk(ChecklistTemplate.For(phase, new(change, type, matrixFor, recipients)).Select((item, ordinal) => new ChecklistTask
         {
-            change.Tasks.Add(new ChecklistTask
-            {
-                ChangeId = change.Id, Phase = phase, Party = item.Party, TenantId = item.TenantId, Text = item.Text, Ordinal = ordinal++, CreatedAt = now,
-            });
-        }
+            ChangeId = change.Id, Phase = phase, Party = item.Party, TenantId = item.TenantId, Text = item.Text, Ordinal = ordinal, CreatedAt = now,
+        }));
     }
 
     public async Task<ChangeView> AddMitigationAsync(int id, string? description, DateTimeOffset? appliedAt, string? ifMatch, CancellationToken ct = default)

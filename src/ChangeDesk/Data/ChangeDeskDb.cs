@@ -234,7 +234,8 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken ct = default)
     {
-        if (ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added))
+        var bulkRows = bulk.Where(b => b.Rows.Count > 0).ToList();
+        if (ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added) || bulkRows.Any(b => b.Entity.ClrType == typeof(OutboxMessage)))
         {
             OutboxWritten = true;
         }
@@ -242,7 +243,8 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
             .Where(e => e.Entity is IAudited && e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
             .Select(e => new PendingAudit(e, e.State, e.State == EntityState.Added ? null : Snapshot(e, original: true)))
             .ToList();
-        if (pending.Count == 0)
+        var bulkAudited = bulkRows.Where(b => typeof(IAudited).IsAssignableFrom(b.Entity.ClrType)).ToList();
+        if (pending.Count == 0 && bulkRows.Count == 0)
         {
             return await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
         }
@@ -250,13 +252,23 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         var ownTransaction = Database.CurrentTransaction is null ? await Database.BeginTransactionAsync(ct) : null;
         try
         {
-            await LockWritesAsync(ct);
+            if (pending.Count > 0 || bulkAudited.Count > 0)
+            {
+                await LockWritesAsync(ct);
+            }
             var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
-            await AppendAuditAsync(pending, ct);
+            // After the tracked rows, which the bulk rows may refer to (a message's tenants, a change's checklist).
+            foreach (var table in bulkRows)
+            {
+                await WriteBulkAsync(table, ct);
+                written += table.Rows.Count;
+            }
+            await AppendAuditAsync(pending, bulkAudited, ct);
             if (ownTransaction is not null)
             {
                 await ownTransaction.CommitAsync(ct);
             }
+            bulk.Clear();
             AuditOperation = null;
             return written;
         }
@@ -269,6 +281,28 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         }
     }
 
+    readonly List<BulkTable> bulk = [];
+
+    /// <summary>
+    /// Queues rows for the next save to insert in its transaction without tracking them: for the thousands of rows one
+    /// action can write (a post's tenants, its emails, every tenant's checklist items), where a tracked entity each costs
+    /// more than the write. Audited rows get their audit records as tracked ones do. The rows stay untracked.
+    /// </summary>
+    public void AddBulk<T>(IEnumerable<T> rows) where T : class
+    {
+        var entity = Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not an entity type.");
+        var table = bulk.FirstOrDefault(b => b.Entity == entity);
+        if (table is null)
+        {
+            table = new BulkTable(entity);
+            bulk.Add(table);
+        }
+        table.Rows.AddRange(rows);
+    }
+
+    /// <summary>Writes queued rows in the current transaction; PostgreSQL overrides this with a binary COPY.</summary>
+    protected virtual Task WriteBulkAsync(BulkTable table, CancellationToken ct) => table.InsertAsync(this, ct);
+
     /// <summary>
     /// Serialises writers that number things (audit records, messages) inside the current transaction. SQLite's
     /// immediate transactions already hold the database's write lock.
@@ -277,7 +311,7 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
 
     sealed record PendingAudit(EntityEntry Entry, EntityState State, string? Before);
 
-    async Task AppendAuditAsync(List<PendingAudit> pending, CancellationToken ct)
+    async Task AppendAuditAsync(List<PendingAudit> pending, List<BulkTable> bulkAudited, CancellationToken ct)
     {
         var last = await AuditRecords.IgnoreQueryFilters()
             .OrderByDescending(r => r.Sequence)
@@ -286,25 +320,43 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         var sequence = last?.Sequence ?? 0;
         var previous = last?.Hash ?? AuditChain.GenesisHash;
         var at = AuditChain.Normalize(clock.GetUtcNow());
-        foreach (var p in pending)
+        var records = new BulkTable(Model.FindEntityType(typeof(AuditRecord))!);
+        void Append(IAudited audited, string entityType, string entityId, string action, string? before, string? after)
         {
-            var audited = (IAudited)p.Entry.Entity;
-            var after = p.State == EntityState.Deleted ? null : Snapshot(p.Entry, original: false);
-            var entityId = string.Join(",", p.Entry.Metadata.FindPrimaryKey()!.Properties.Select(k => p.Entry.Property(k.Name).CurrentValue));
-            var action = p.State switch { EntityState.Added => "created", EntityState.Deleted => "deleted", _ => "updated" };
             sequence++;
             var hash = AuditChain.ComputeHash(sequence, at, user.Id, user.Name, audited.AuditTenantId, audited.AuditChangeId,
-                p.Entry.Metadata.ClrType.Name, entityId, action, AuditOperation, p.Before, after, previous);
-            AuditRecords.Add(new AuditRecord
+                entityType, entityId, action, AuditOperation, before, after, previous);
+            records.Rows.Add(new AuditRecord
             {
                 Sequence = sequence, At = at, ActorId = user.Id, ActorName = user.Name,
                 TenantId = audited.AuditTenantId, ChangeId = audited.AuditChangeId,
-                EntityType = p.Entry.Metadata.ClrType.Name, EntityId = entityId, Action = action, Operation = AuditOperation,
-                Before = p.Before, After = after, PreviousHash = previous, Hash = hash,
+                EntityType = entityType, EntityId = entityId, Action = action, Operation = AuditOperation,
+                Before = before, After = after, PreviousHash = previous, Hash = hash,
             });
             previous = hash;
         }
-        await base.SaveChangesAsync(true, ct);
+        foreach (var p in pending)
+        {
+            var after = p.State == EntityState.Deleted ? null : Snapshot(p.Entry, original: false);
+            var entityId = string.Join(",", p.Entry.Metadata.FindPrimaryKey()!.Properties.Select(k => p.Entry.Property(k.Name).CurrentValue));
+            var action = p.State switch { EntityState.Added => "created", EntityState.Deleted => "deleted", _ => "updated" };
+            Append((IAudited)p.Entry.Entity, p.Entry.Metadata.ClrType.Name, entityId, action, p.Before, after);
+        }
+        foreach (var table in bulkAudited)
+        {
+            var key = table.Entity.FindPrimaryKey()!.Properties.Select(k => table.Columns.Single(c => c.Property == k)).ToList();
+            var audited = table.Columns.Where(c => c.Property.PropertyInfo?.IsDefined(typeof(NotAuditedAttribute), false) != true).ToList();
+            foreach (var row in table.Rows)
+            {
+                var values = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+                foreach (var column in audited)
+                {
+                    values[column.Property.Name] = column.ClrValue(row);
+                }
+                Append((IAudited)row, table.Entity.ClrType.Name, string.Join(",", key.Select(k => k.ClrValue(row))), "created", null, JsonSerializer.Serialize(values));
+            }
+        }
+        await WriteBulkAsync(records, ct);
     }
 
     static string Snapshot(EntityEntry entry, bool original)

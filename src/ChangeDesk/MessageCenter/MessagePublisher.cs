@@ -32,11 +32,8 @@ public sealed class MessagePublisher(
         };
         Apply(message, content, now);
         var recipients = await RecipientsAsync(change, ct);
-        foreach (var tenant in recipients)
-        {
-            message.Tenants.Add(new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now });
-        }
         db.Messages.Add(message);
+        db.AddBulk(recipients.Select(tenant => new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now }));
         await notifier.MessagePostedAsync(message, recipients, isUpdate: false, changedFields: null, ct);
     }
 

@@ -9,7 +9,8 @@ namespace ChangeDesk.Notifications;
 
 /// <summary>
 /// Turns events into outbox rows (emails per recipient, payloads per webhook endpoint) in the caller's
-/// transaction. Nothing is sent here: the senders deliver once the transaction has committed.
+/// transaction, queued as bulk rows for its next save. Nothing is sent here: the senders deliver once the
+/// transaction has committed.
 /// </summary>
 public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvider clock, Approvals.ApprovalLinks links)
 {
@@ -110,11 +111,11 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
         {
             return;
         }
-        db.Outbox.Add(new OutboxMessage
+        db.AddBulk([new OutboxMessage
         {
             Channel = Channels.Email, EventType = eventType, Recipient = address, RecipientName = name, TenantId = tenant, ChangeId = changeId,
             MessageId = messageId, Subject = email.Subject, Body = email.Text, HtmlBody = email.Html, DedupKey = key, CreatedAt = now, DueAt = now,
-        });
+        }]);
     }
 
     /// <summary>Queues an event for every active endpoint that wants it: the tenant's own, and the provider's.</summary>
@@ -150,11 +151,11 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
                 continue;
             }
             payload ??= JsonSerializer.Serialize(new { type = eventType, timestamp = now, data }, Json);
-            db.Outbox.Add(new OutboxMessage
+            db.AddBulk([new OutboxMessage
             {
                 Id = Guid.CreateVersion7(), Channel = Channels.Webhook, EventType = eventType, Recipient = endpoint.Id.ToString(), TenantId = endpoint.TenantId ?? tenant,
                 ChangeId = changeId, Body = payload, DedupKey = key, CreatedAt = now, DueAt = now,
-            });
+            }]);
         }
     }
 }
