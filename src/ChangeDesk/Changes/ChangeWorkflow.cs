@@ -366,7 +366,7 @@ public sealed class ChangeWorkflow(
         {
             return;
         }
-        var known = await db.Tenants.Where(t => tenantIds.Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
+        var known = await db.Tenants.Where(t => EF.Parameter(tenantIds).Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
         var unknown = tenantIds.Except(known).ToList();
         if (unknown.Count > 0)
         {
@@ -400,7 +400,7 @@ public sealed class ChangeWorkflow(
     async Task<ChangeView> ToViewAsync(Change c, CancellationToken ct)
     {
         var tenantIds = c.Tasks.Where(t => t.TenantId != null).Select(t => t.TenantId!.Value).Distinct().ToList();
-        var tenantNames = await db.Tenants.Where(t => tenantIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
+        var tenantNames = await db.Tenants.Where(t => EF.Parameter(tenantIds).Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
         var canWrite = CanWrite(c);
         var messageId = await db.Messages.Where(m => m.ChangeId == c.Id).Select(m => m.Id).FirstOrDefaultAsync(ct);
         // A customer sees whether it is targeted, never which other tenants are.

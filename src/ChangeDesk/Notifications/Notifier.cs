@@ -16,9 +16,6 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
 {
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Tenants per query when loading recipients, kept well under every provider's parameter limit.</summary>
-    const int TenantsPerQuery = 1000;
-
     /// <summary>
     /// Dedup keys queued in this unit of work. Asking the change tracker instead (DbSet.Local) runs DetectChanges over
     /// every tracked entity for each row, which made an announce to thousands of tenants quadratic.
@@ -31,28 +28,27 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
     public async Task<List<Recipient>> RecipientsAsync(Guid tenantId, CancellationToken ct) =>
         (await RecipientsAsync([tenantId], ct))[tenantId];
 
-    /// <summary>The recipients of many tenants, loaded with a few queries rather than two per tenant.</summary>
+    /// <summary>The recipients of many tenants, loaded with two queries rather than two per tenant.</summary>
     public async Task<Dictionary<Guid, List<Recipient>>> RecipientsAsync(IReadOnlyCollection<Guid> tenantIds, CancellationToken ct)
     {
         var result = tenantIds.Distinct().ToDictionary(t => t, _ => new List<Recipient>());
-        foreach (var chunk in result.Keys.Chunk(TenantsPerQuery))
+        // The tenants travel as one array parameter (see MatrixService.ForTenantsAsync).
+        var ids = result.Keys.ToList();
+        var users = await db.Users.IgnoreQueryFilters().AsNoTracking()
+            .Where(u => u.TenantId != null && EF.Parameter(ids).Contains(u.TenantId.Value) && !u.IsDisabled)
+            .OrderBy(u => u.TenantId).ThenBy(u => u.Id)
+            .Select(u => new { u.Id, TenantId = u.TenantId!.Value, u.Email, u.DisplayName }).ToListAsync(ct);
+        var prefs = await db.NotificationPreferences.IgnoreQueryFilters().AsNoTracking()
+            .Where(p => p.TenantId != null && EF.Parameter(ids).Contains(p.TenantId.Value))
+            .OrderBy(p => p.TenantId).ThenBy(p => p.Id).ToListAsync(ct);
+        var byUser = prefs.Where(p => p.UserId != null).ToDictionary(p => p.UserId!.Value);
+        foreach (var u in users)
         {
-            var users = await db.Users.IgnoreQueryFilters().AsNoTracking()
-                .Where(u => u.TenantId != null && chunk.Contains(u.TenantId.Value) && !u.IsDisabled)
-                .OrderBy(u => u.TenantId).ThenBy(u => u.Id)
-                .Select(u => new { u.Id, TenantId = u.TenantId!.Value, u.Email, u.DisplayName }).ToListAsync(ct);
-            var prefs = await db.NotificationPreferences.IgnoreQueryFilters().AsNoTracking()
-                .Where(p => p.TenantId != null && chunk.Contains(p.TenantId.Value))
-                .OrderBy(p => p.TenantId).ThenBy(p => p.Id).ToListAsync(ct);
-            var byUser = prefs.Where(p => p.UserId != null).ToDictionary(p => p.UserId!.Value);
-            foreach (var u in users)
-            {
-                result[u.TenantId].Add(new Recipient(u.Email, u.DisplayName, byUser.GetValueOrDefault(u.Id) ?? NotificationPreference.Default(u.Id, u.TenantId)));
-            }
-            foreach (var p in prefs.Where(p => p.UserId == null && p.Email != null))
-            {
-                result[p.TenantId!.Value].Add(new Recipient(p.Email!, null, p));
-            }
+            result[u.TenantId].Add(new Recipient(u.Email, u.DisplayName, byUser.GetValueOrDefault(u.Id) ?? NotificationPreference.Default(u.Id, u.TenantId)));
+        }
+        foreach (var p in prefs.Where(p => p.UserId == null && p.Email != null))
+        {
+            result[p.TenantId!.Value].Add(new Recipient(p.Email!, null, p));
         }
         return result;
     }
@@ -65,14 +61,8 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
         }
         var now = clock.GetUtcNow();
         var requiresAction = message.Category == MessageCategory.PlanForChange || message.ActionRequiredByDateTime is not null || message.Consent != "none";
-        var names = new Dictionary<Guid, string>();
-        foreach (var chunk in tenantIds.Chunk(TenantsPerQuery))
-        {
-            foreach (var t in await db.Tenants.IgnoreQueryFilters().AsNoTracking().Where(t => chunk.Contains(t.Id)).Select(t => new { t.Id, t.Name }).ToListAsync(ct))
-            {
-                names[t.Id] = t.Name;
-            }
-        }
+        var ids = tenantIds.Distinct().ToList();
+        var names = await db.Tenants.IgnoreQueryFilters().AsNoTracking().Where(t => EF.Parameter(ids).Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
         var recipients = await RecipientsAsync(tenantIds, ct);
         var endpoints = await EndpointsAsync(ct);
         var eventType = isUpdate ? WebhookEvents.MessageUpdated : WebhookEvents.MessagePosted;
