@@ -1,12 +1,15 @@
+using ChangeDesk.Data;
 using ChangeDesk.Tenancy;
+using Microsoft.EntityFrameworkCore;
 using MailKit.Net.Smtp;
 using MimeKit;
 
 namespace ChangeDesk.Notifications;
 
 /// <summary>
-/// Sends the email outbox. Each message is marked sent as soon as the server accepts it, and shutting down
-/// waits for the message in flight, so a stop mid-batch neither loses nor repeats mail.
+/// Sends the email outbox over <see cref="EmailOptions.Connections"/> SMTP connections at once. Each message is marked
+/// sent as soon as the server accepts it, and shutting down waits for the messages in flight, so a stop mid-batch
+/// neither loses nor repeats mail.
 /// </summary>
 public sealed class EmailSender(
     IServiceScopeFactory scopes, OutboxSignal signal, OutboxOptions outbox, EmailOptions email, IHostEnvironment environment,
@@ -40,53 +43,111 @@ public sealed class EmailSender(
     /// <summary>Sends everything due; returns how long to sleep before the next pass.</summary>
     async Task<TimeSpan> RunOnceAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        // One connection per lane, kept for the whole backlog: connecting and greeting for every batch cost as much as the batch.
+        var lanes = Enumerable.Range(0, Math.Max(1, email.Connections)).Select(_ => new EmailTransport(email, environment)).ToArray();
+        try
         {
-            using var scope = scopes.CreateScope();
-            scope.ServiceProvider.GetRequiredService<CurrentUser>().ActAsSystem("email sender");
-            var store = scope.ServiceProvider.GetRequiredService<OutboxStore>();
-            var batch = await store.ClaimAsync(Channels.Email, stoppingToken);
-            if (batch.Count == 0)
+            while (!stoppingToken.IsCancellationRequested)
             {
-                var next = await store.NextDueAsync(Channels.Email, stoppingToken);
-                var until = next is { } due ? due - clock.GetUtcNow() : outbox.PollInterval;
-                return until <= TimeSpan.Zero ? TimeSpan.FromSeconds(1) : until < outbox.PollInterval ? until : outbox.PollInterval;
-            }
-            await using var transport = new EmailTransport(email, environment);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                var row = batch[i];
-                if (stoppingToken.IsCancellationRequested)
+                List<OutboxMessage> batch;
+                using (var scope = scopes.CreateScope())
                 {
-                    // Stopping: hand the rest back at once instead of letting their lease run out.
-                    await store.ReleaseAsync(batch.Skip(i), CancellationToken.None);
-                    break;
-                }
-                try
-                {
-                    // The message in flight is finished even during shutdown: cancelling mid-DATA could leave the
-                    // server holding a message we would then send again.
-                    await transport.SendAsync(ToMime(row), CancellationToken.None);
-                    await store.MarkSentAsync(row, CancellationToken.None);
-                }
-                catch (Exception e) when (e is SmtpCommandException or SmtpProtocolException or IOException or System.Net.Sockets.SocketException
-                                              or MailKit.Security.AuthenticationException or TimeoutException or OperationCanceledException)
-                {
-                    logger.LogWarning("Email {Id} to {To} failed (attempt {Attempt}): {Error}", row.Id, row.Recipient, row.Attempts + 1, e.Message);
-                    await store.MarkFailedAsync(row, e.Message, CancellationToken.None);
-                    if (e is not SmtpCommandException)
+                    scope.ServiceProvider.GetRequiredService<CurrentUser>().ActAsSystem("email sender");
+                    var store = scope.ServiceProvider.GetRequiredService<OutboxStore>();
+                    batch = await store.ClaimAsync(Channels.Email, stoppingToken);
+                    if (batch.Count == 0)
                     {
-                        // The server cannot be reached: the rest of the batch waits with the same backoff.
-                        foreach (var rest in batch.Skip(i + 1))
-                        {
-                            await store.MarkFailedAsync(rest, e.Message, CancellationToken.None);
-                        }
-                        break;
+                        var next = await store.NextDueAsync(Channels.Email, stoppingToken);
+                        var until = next is { } due ? due - clock.GetUtcNow() : outbox.PollInterval;
+                        return until <= TimeSpan.Zero ? TimeSpan.FromSeconds(1) : until < outbox.PollInterval ? until : outbox.PollInterval;
                     }
+                }
+                // The batch is dealt round the lanes; each lane sends its share in order and marks each message as it goes.
+                await Task.WhenAll(lanes.Select((transport, lane) =>
+                    SendAsync(transport, batch.Where((_, i) => i % lanes.Length == lane).ToList(), stoppingToken)));
+            }
+            return outbox.PollInterval;
+        }
+        finally
+        {
+            foreach (var transport in lanes)
+            {
+                await transport.DisposeAsync();
+            }
+        }
+    }
+
+    async Task SendAsync(EmailTransport transport, List<OutboxMessage> rows, CancellationToken stoppingToken)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+        // A scope (and so a DbContext) per lane: the lanes run at the same time.
+        using var scope = scopes.CreateScope();
+        scope.ServiceProvider.GetRequiredService<CurrentUser>().ActAsSystem("email sender");
+        var store = scope.ServiceProvider.GetRequiredService<OutboxStore>();
+        var oneWriter = scope.ServiceProvider.GetRequiredService<ChangeDeskDb>().Database.IsSqlite();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            if (stoppingToken.IsCancellationRequested)
+            {
+                // Stopping: hand the rest back at once instead of letting their lease run out.
+                await WriteAsync(oneWriter, () => store.ReleaseAsync(rows.Skip(i), CancellationToken.None));
+                return;
+            }
+            try
+            {
+                // The message in flight is finished even during shutdown: cancelling mid-DATA could leave the
+                // server holding a message we would then send again.
+                await transport.SendAsync(ToMime(row), CancellationToken.None);
+                await WriteAsync(oneWriter, () => store.MarkSentAsync(row, CancellationToken.None));
+            }
+            catch (Exception e) when (e is SmtpCommandException or SmtpProtocolException or IOException or System.Net.Sockets.SocketException
+                                          or MailKit.Security.AuthenticationException or TimeoutException or OperationCanceledException)
+            {
+                logger.LogWarning("Email {Id} to {To} failed (attempt {Attempt}): {Error}", row.Id, row.Recipient, row.Attempts + 1, e.Message);
+                var failed = e is SmtpCommandException ? [row] : rows.Skip(i).ToList();
+                await WriteAsync(oneWriter, async () =>
+                {
+                    // The server cannot be reached: the rest of this lane waits with the same backoff.
+                    foreach (var f in failed)
+                    {
+                        await store.MarkFailedAsync(f, e.Message, CancellationToken.None);
+                    }
+                });
+                if (e is not SmtpCommandException)
+                {
+                    return;
                 }
             }
         }
-        return outbox.PollInterval;
+    }
+
+    readonly SemaphoreSlim sqliteWriter = new(1, 1);
+
+    /// <summary>
+    /// SQLite takes one writer at a time and Microsoft.Data.Sqlite waits out a busy database by sleeping between
+    /// retries, so lanes that collide lose far more than they gain: on SQLite they take turns to write. PostgreSQL
+    /// commits them side by side (and flushes them to disk together).
+    /// </summary>
+    async Task WriteAsync(bool oneWriter, Func<Task> write)
+    {
+        if (!oneWriter)
+        {
+            await write();
+            return;
+        }
+        await sqliteWriter.WaitAsync(CancellationToken.None);
+        try
+        {
+            await write();
+        }
+        finally
+        {
+            sqliteWriter.Release();
+        }
     }
 
     MimeMessage ToMime(OutboxMessage row)

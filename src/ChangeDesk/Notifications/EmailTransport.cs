@@ -21,6 +21,9 @@ public sealed class EmailOptions
     public string? Username { get; set; }
     public string? Password { get; set; }
 
+    /// <summary>SMTP connections each instance sends over at once (the outbox is shared out between them).</summary>
+    public int Connections { get; set; } = 4;
+
     /// <summary>Where mail is kept when no SMTP server is configured, relative to the content root.</summary>
     public string PickupDirectory { get; set; } = "data/mail";
 
@@ -28,7 +31,7 @@ public sealed class EmailOptions
 }
 
 /// <summary>
-/// Delivers a batch of emails over one connection: to the SMTP server when one is configured, otherwise into
+/// Delivers emails over one connection: to the SMTP server when one is configured, otherwise into
 /// the pickup folder (one .eml file per message, named by its outbox id, so a resend overwrites rather than
 /// duplicates).
 /// </summary>
