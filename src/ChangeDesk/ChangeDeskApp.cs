@@ -65,9 +65,19 @@ public static class ChangeDeskApp
             services.AddHostedService<DigestJob>();
         }
 
-        // Sign-in cookies stay valid across restarts and across instances that share the keys folder.
-        var keys = Path.Combine(builder.Environment.ContentRootPath, builder.Configuration["DataProtection:KeysPath"] ?? "data/keys");
-        services.AddDataProtection().SetApplicationName("ChangeDesk").PersistKeysToFileSystem(new DirectoryInfo(keys));
+        // Sign-in cookies and signed links stay valid across restarts, and on PostgreSQL across every instance. SQLite
+        // serves one process, whose keys live in a folder beside the database: a second writer on the SQLite file
+        // would wait for the transaction that asked for a key.
+        var protection = services.AddDataProtection().SetApplicationName("ChangeDesk");
+        if (builder.Configuration["Database:Provider"] is { } provider && !provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            protection.PersistKeysToDbContext<ChangeDeskDb>();
+        }
+        else
+        {
+            protection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(builder.Environment.ContentRootPath,
+                builder.Configuration["DataProtection:KeysPath"] ?? "data/keys")));
+        }
         services.AddChangeDeskAuth();
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();

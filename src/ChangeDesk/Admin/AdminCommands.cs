@@ -4,6 +4,7 @@ using ChangeDesk.Data;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Console;
 
 namespace ChangeDesk.Admin;
 
@@ -123,7 +124,10 @@ public static class AdminCommands
     {
         try
         {
-            await using var app = ChangeDeskApp.CreateBuilder([]).Build();
+            var builder = ChangeDeskApp.CreateBuilder([]);
+            // Scripts read the last line of stdout (an id, a token): log output goes to stderr.
+            builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            await using var app = builder.Build();
             using var scope = app.Services.CreateScope();
             scope.ServiceProvider.GetRequiredService<CurrentUser>().ActAsSystem("admin command");
             if (requireSchema)

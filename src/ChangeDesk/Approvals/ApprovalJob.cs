@@ -85,6 +85,9 @@ public sealed class ApprovalJob(IServiceScopeFactory scopes, ApprovalOptions opt
         var tenantName = await db.Tenants.Where(t => t.Id == approval.TenantId).Select(t => t.Name).FirstAsync(ct);
         var kind = EnumNames.Of(approval.Kind);
         var link = links.LinkFor(approval.ChangeId, approval.TenantId, change.PlannedStart > now ? change.PlannedStart : now.AddDays(7));
+        // Keyed by the version this pass writes: instances racing on the same state make the same key (one email
+        // goes out), while a later state, e.g. after the deadline moved and the offsets started over, gets new ones.
+        var dedup = $"{approval.Id}:v{approval.Version + 1}";
         if (now >= deadline)
         {
             approval.State = ApprovalState.Expired;
@@ -93,9 +96,9 @@ public sealed class ApprovalJob(IServiceScopeFactory scopes, ApprovalOptions opt
             var email = EmailTemplates.ApprovalReminder(message, tenantName, kind, deadline, link, overdue: true);
             foreach (var admin in await AdminsAsync(db, approval.TenantId, ct))
             {
-                notifier.Email(WebhookEvents.ApprovalOverdue, admin.Email, admin.DisplayName, approval.TenantId, approval.ChangeId, message.Id, email, $"{approval.Id}", now);
+                notifier.Email(WebhookEvents.ApprovalOverdue, admin.Email, admin.DisplayName, approval.TenantId, approval.ChangeId, message.Id, email, dedup, now);
             }
-            await notifier.WebhookAsync(WebhookEvents.ApprovalOverdue, approval.TenantId, approval.ChangeId, $"{approval.Id}",
+            await notifier.WebhookAsync(WebhookEvents.ApprovalOverdue, approval.TenantId, approval.ChangeId, dedup,
                 new { changeId = approval.ChangeId, changeNumber = change.Number, tenantId = approval.TenantId, kind, deadline }, now, ct);
             db.AuditOperation = "Approval overdue: escalated";
             await db.SaveChangesAsync(ct);
@@ -113,9 +116,9 @@ public sealed class ApprovalJob(IServiceScopeFactory scopes, ApprovalOptions opt
         var reminder = EmailTemplates.ApprovalReminder(message, tenantName, kind, deadline, link, overdue: false);
         foreach (var person in await ApproversAsync(db, approval.TenantId, now, ct))
         {
-            notifier.Email(WebhookEvents.ApprovalReminder, person.Email, person.DisplayName, approval.TenantId, approval.ChangeId, message.Id, reminder, $"{approval.Id}:{latest}h", now);
+            notifier.Email(WebhookEvents.ApprovalReminder, person.Email, person.DisplayName, approval.TenantId, approval.ChangeId, message.Id, reminder, $"{dedup}:{latest}h", now);
         }
-        await notifier.WebhookAsync(WebhookEvents.ApprovalReminder, approval.TenantId, approval.ChangeId, $"{approval.Id}:{latest}h",
+        await notifier.WebhookAsync(WebhookEvents.ApprovalReminder, approval.TenantId, approval.ChangeId, $"{dedup}:{latest}h",
             new { changeId = approval.ChangeId, changeNumber = change.Number, tenantId = approval.TenantId, kind, deadline, hoursBefore = latest }, now, ct);
         db.AuditOperation = $"Approval reminder ({latest} h before the deadline)";
         await db.SaveChangesAsync(ct);

@@ -31,15 +31,20 @@ public sealed record DecisionInput(string? Decision, string? Reason);
 public sealed class ApprovalService(
     ChangeDeskDb db, CurrentUser user, TimeProvider clock, Notifier notifier, ServiceOptions service)
 {
-    /// <summary>Creates the pending approvals of an announced change, one per recipient tenant.</summary>
+    /// <summary>
+    /// Creates the pending approvals of an announced change, one per recipient tenant; on edits, withdraws those of
+    /// tenants no longer targeted, or all of them when the change no longer asks for consent.
+    /// </summary>
     public async Task RequestAsync(Change change, IReadOnlyCollection<Guid> tenants, DateTimeOffset now, CancellationToken ct)
     {
-        if (change.Consent == Consent.None || change.OwnerTenantId is not null)
+        var asks = change.Consent != Consent.None && change.OwnerTenantId is null;
+        var approvals = await db.ChangeApprovals.IgnoreQueryFilters().Where(a => a.ChangeId == change.Id).ToListAsync(ct);
+        db.ChangeApprovals.RemoveRange(approvals.Where(a => !asks || !tenants.Contains(a.TenantId)));
+        if (!asks)
         {
             return;
         }
-        var existing = await db.ChangeApprovals.IgnoreQueryFilters().Where(a => a.ChangeId == change.Id).Select(a => a.TenantId).ToListAsync(ct);
-        var requested = tenants.Except(existing).ToList();
+        var requested = tenants.Except(approvals.Select(a => a.TenantId)).ToList();
         db.AddBulk(requested.Select(tenant => new ChangeApproval
         {
             ChangeId = change.Id, TenantId = tenant, Kind = change.Consent, State = ApprovalState.Pending, Deadline = change.ActionRequiredBy, RequestedAt = now,
@@ -82,17 +87,22 @@ public sealed class ApprovalService(
     {
         var change = await db.Changes.AsNoTracking().FirstOrDefaultAsync(c => c.Id == changeId, ct) ?? throw new NotFoundException("Change", changeId);
         var now = clock.GetUtcNow();
+        // No IgnoreQueryFilters anywhere in these queries: it would lift the tenant filter of the whole query,
+        // showing a tenant the other tenants' answers.
         var rows = await db.ChangeApprovals.AsNoTracking().Where(a => a.ChangeId == changeId)
-            .Join(db.Tenants.IgnoreQueryFilters(), a => a.TenantId, t => t.Id, (a, t) => new { a, t.Name }).ToListAsync(ct);
+            .Join(db.Tenants, a => a.TenantId, t => t.Id, (a, t) => new { a, t.Name }).ToListAsync(ct);
         var views = new List<ApprovalView>();
         foreach (var r in rows.OrderBy(r => r.Name))
         {
             views.Add(ToView(r.a, r.Name, now, await CanDecideAsync(r.a, change, ct)));
         }
+        // The provider side depends on every tenant's answer, also when a tenant looks at its own row only;
+        // this separate query returns states, never another tenant's details.
+        var states = await db.ChangeApprovals.IgnoreQueryFilters().Where(a => a.ChangeId == changeId).Select(a => a.State).ToListAsync(ct);
         var providerState = change.Consent == Consent.None ? "not-required"
-            : views.Count == 0 ? "not-requested"
-            : views.Any(v => v.State == ApprovalState.Declined) ? "blocked-by-decline"
-            : views.All(v => v.State is ApprovalState.Approved or ApprovalState.Acknowledged) ? "ready"
+            : states.Count == 0 ? "not-requested"
+            : states.Any(s => s == ApprovalState.Declined) ? "blocked-by-decline"
+            : states.All(s => s is ApprovalState.Approved or ApprovalState.Acknowledged) ? "ready"
             : "waiting-on-customers";
         return new ApprovalBoard(change.Id, change.Number, change.Title, change.Consent, providerState, views);
     }
@@ -187,11 +197,13 @@ public sealed class ApprovalService(
         var email = EmailTemplates.ApprovalDecided(change.Number, change.Title, tenantName, verb, user.Name, onBehalfOf, reason, service.LinkTo($"/changes/{change.Id}#approvals"));
         var staff = await db.Users.IgnoreQueryFilters().Where(u => u.TenantId == null && !u.IsDisabled
             && (u.Role == Role.ReleaseManager || u.Role == Role.ProviderAdmin || u.Id == change.CreatedById)).Select(u => new { u.Email, u.DisplayName }).ToListAsync(ct);
+        // Each decision is its own event: the version tells two answers at the same instant apart.
+        var dedup = $"{approval.Id}:v{approval.Version}:{now.UtcTicks}";
         foreach (var s in staff)
         {
-            notifier.Email(WebhookEvents.ApprovalDecided, s.Email, s.DisplayName, null, change.Id, null, email, $"{approval.Id}:{now.UtcTicks}", now);
+            notifier.Email(WebhookEvents.ApprovalDecided, s.Email, s.DisplayName, null, change.Id, null, email, dedup, now);
         }
-        await notifier.WebhookAsync(WebhookEvents.ApprovalDecided, tenant, change.Id, $"{approval.Id}:{now.UtcTicks}",
+        await notifier.WebhookAsync(WebhookEvents.ApprovalDecided, tenant, change.Id, dedup,
             new { changeId, changeNumber = change.Number, tenantId = tenant, decision = verb, by = user.Name, onBehalfOf, reason }, now, ct);
         db.AuditOperation = onBehalfOf is null ? $"{verb} change" : $"{verb} change as delegate of {onBehalfOf}";
         await db.SaveChangesAsync(ct);
@@ -204,7 +216,7 @@ public sealed class ApprovalService(
         var now = clock.GetUtcNow();
         var rows = await db.ChangeApprovals.AsNoTracking()
             .Where(a => (a.State == ApprovalState.Pending || a.State == ApprovalState.Expired) && a.Deadline != null && a.Deadline < now)
-            .Join(db.Tenants.IgnoreQueryFilters(), a => a.TenantId, t => t.Id, (a, t) => new { a, t.Name })
+            .Join(db.Tenants, a => a.TenantId, t => t.Id, (a, t) => new { a, t.Name })
             .OrderBy(x => x.a.Deadline).ToListAsync(ct);
         return rows.Select(r => ToView(r.a, r.Name, now, false)).ToList();
     }
@@ -214,7 +226,7 @@ public sealed class ApprovalService(
         var now = clock.GetUtcNow();
         var rows = await db.ChangeApprovals.AsNoTracking()
             .Where(a => a.State == ApprovalState.Pending || a.State == ApprovalState.Expired)
-            .Join(db.Tenants.IgnoreQueryFilters(), a => a.TenantId, t => t.Id, (a, t) => new { a, t.Name })
+            .Join(db.Tenants, a => a.TenantId, t => t.Id, (a, t) => new { a, t.Name })
             .OrderBy(x => x.a.Deadline).ToListAsync(ct);
         return rows.Select(r => ToView(r.a, r.Name, now, false)).ToList();
     }

@@ -39,7 +39,12 @@ public sealed class ChangeWorkflow(
                 ? query.Where(c => c.Scope == scope)
                 : throw ValidationFailedException.For("scope", $"Scope must be one of {EnumNames.List<Scope>()}.");
         }
-        if (filter.TenantId is { } tenant)
+        if (filter.TenantId is { } other && !user.IsProvider && other != user.TenantId)
+        {
+            // A customer may only ask about its own tenant.
+            query = query.Where(_ => false);
+        }
+        else if (filter.TenantId is { } tenant)
         {
             query = query.Where(c => c.OwnerTenantId == tenant || (c.OwnerTenantId == null && (c.TargetsAllTenants || c.Targets.Any(t => t.TenantId == tenant))));
         }
@@ -106,15 +111,21 @@ public sealed class ChangeWorkflow(
         var valid = input.Validate(await TypesAsync(ct), customerOwned: change.OwnerTenantId is not null);
         await EnsureTargetsExistAsync(valid.TargetTenantIds, ct);
         await EnsureResponsibleAsync(valid.Type, valid.Scope, change.OwnerTenantId, valid.TargetTenantIds, ct);
-        if (change.State != ChangeState.Draft && valid.PlannedStart != change.PlannedStart)
+        var renotified = valid.PlannedStart != change.PlannedStart
+            || (valid.AdminActionRequired && !change.AdminActionRequired)
+            || (change.IsEmergency && !valid.IsEmergency);
+        if (change.State != ChangeState.Draft && renotified)
         {
-            // Moving an announced change is a new notice: the notice period counts again from now.
+            // Moving an announced change, or newly asking admins to act on it without the emergency exemption, is a
+            // new notice: the notice period counts again from now.
             CheckNotice(valid.PlannedStart, valid.AdminActionRequired, valid.IsEmergency, valid.Type);
         }
+        var recipientsBefore = await RecipientsAsync(change, ct);
         change.Title = valid.Title;
         change.TypeKey = valid.Type.Key;
         change.Subtype = valid.Subtype;
         Apply(change, valid);
+        await RetargetTasksAsync(change, valid.Type, recipientsBefore, ct);
         Touch(change);
         await messages.ReviseAsync(change, valid.Type, clock.GetUtcNow(), ct);
         if (change.State != ChangeState.Draft)
@@ -197,7 +208,7 @@ public sealed class ChangeWorkflow(
         Touch(change);
         if (ChecklistTemplate.PhaseEnteredBy(action) is { } phase && !change.Tasks.Any(t => t.Phase == phase))
         {
-            await AddPhaseTasksAsync(change, type, phase, now, ct);
+            await AddPhaseTasksAsync(change, type, phase, now, null, ct);
         }
         if (action == ChangeAction.Announce)
         {
@@ -232,16 +243,43 @@ public sealed class ChangeWorkflow(
         }
     }
 
-    async Task AddPhaseTasksAsync(Change change, ChangeType type, Phase phase, DateTimeOffset now, CancellationToken ct)
-    {
-        IReadOnlyList<Guid> recipients = change.OwnerTenantId is not null ? []
+    async Task<IReadOnlyList<Guid>> RecipientsAsync(Change change, CancellationToken ct) =>
+        change.OwnerTenantId is not null ? []
             : change.TargetsAllTenants ? await db.Tenants.IgnoreQueryFilters().OrderBy(t => t.Name).Select(t => t.Id).ToListAsync(ct)
             : change.Targets.Select(t => t.TenantId).ToList();
-        var matrixFor = await matrices.ForTenantsAsync(recipients.ToList(), ct);
-        // One item per targeted tenant and line of the template: tens of thousands for a change to every tenant.
-        db.AddBulk(ChecklistTemplate.For(phase, new(change, type, matrixFor, recipients)).Select((item, ordinal) => new ChecklistTask
+
+    /// <summary>
+    /// Keeps the checklist in step with the targets of an announced change: a tenant added later gets the items of
+    /// the phases already reached, and a tenant no longer targeted stops owing the items it has not done.
+    /// </summary>
+    async Task RetargetTasksAsync(Change change, ChangeType type, IReadOnlyList<Guid> before, CancellationToken ct)
+    {
+        var after = await RecipientsAsync(change, ct);
+        var removed = before.Except(after).ToHashSet();
+        change.Tasks.RemoveAll(t => t.Party == Party.Customer && t.CompletedAt is null && t.TenantId is { } id && removed.Contains(id));
+        var added = after.Except(before).ToList();
+        if (added.Count == 0)
         {
-            ChangeId = change.Id, Phase = phase, Party = item.Party, TenantId = item.TenantId, Text = item.Text, Ordinal = ordinal, CreatedAt = now,
+            return;
+        }
+        foreach (var phase in change.Tasks.Select(t => t.Phase).Distinct().ToList())
+        {
+            await AddPhaseTasksAsync(change, type, phase, clock.GetUtcNow(), added, ct);
+        }
+    }
+
+    async Task AddPhaseTasksAsync(Change change, ChangeType type, Phase phase, DateTimeOffset now, IReadOnlyList<Guid>? onlyTenants, CancellationToken ct)
+    {
+        var recipients = onlyTenants ?? await RecipientsAsync(change, ct);
+        var matrixFor = await matrices.ForTenantsAsync(recipients.ToList(), ct);
+        var first = change.Tasks.Where(t => t.Phase == phase).Select(t => t.Ordinal + 1).DefaultIfEmpty(0).Max();
+        var only = onlyTenants?.ToHashSet();
+        var items = ChecklistTemplate.For(phase, new(change, type, matrixFor, recipients))
+            .Where(i => only is null || (i.Party == Party.Customer && i.TenantId is { } t && only.Contains(t)));
+        // One item per targeted tenant and line of the template: tens of thousands for a change to every tenant.
+        db.AddBulk(items.Select((item, i) => new ChecklistTask
+        {
+            ChangeId = change.Id, Phase = phase, Party = item.Party, TenantId = item.TenantId, Text = item.Text, Ordinal = first + i, CreatedAt = now,
         }));
     }
 

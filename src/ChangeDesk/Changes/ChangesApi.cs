@@ -10,7 +10,7 @@ public static class ChangesApi
 {
     public static IEndpointRouteBuilder MapChanges(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/changes").WithTags("Changes").RequireAuthorization();
+        var group = app.MapGroup("/api/changes").WithTags("Changes").RequireAuthorization().WithPreconditionProblems();
         group.MapGet("/", List).WithName("ListChanges").WithSummary("List the changes you can see, newest planned start first.");
         group.MapPost("/", Create).WithName("CreateChange").WithSummary("Draft a change. Provider staff draft provider changes; tenant admins draft their own tenant's changes.");
         group.MapGet("/{id:int}", Get).WithName("GetChange").WithSummary("One change with its checklist and mitigations. Sends an ETag.");

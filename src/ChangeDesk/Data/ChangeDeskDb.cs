@@ -6,6 +6,7 @@ using ChangeDesk.MessageCenter;
 using ChangeDesk.Notifications;
 using ChangeDesk.Responsibility;
 using ChangeDesk.Tenancy;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 
@@ -16,7 +17,7 @@ namespace ChangeDesk.Data;
 /// every write to an audited entity appends hash-chained audit records in the same transaction.
 /// Each database provider has a subclass that owns its migrations.
 /// </summary>
-public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, TimeProvider clock) : DbContext(options)
+public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, TimeProvider clock) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<User> Users => Set<User>();
@@ -40,6 +41,9 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
     public DbSet<ChangeApproval> ChangeApprovals => Set<ChangeApproval>();
     public DbSet<TenantApprover> TenantApprovers => Set<TenantApprover>();
+
+    /// <summary>The keys that protect sign-in cookies and signed links, shared by every instance.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>Set when a save wrote outbox rows; the commit signal wakes the senders and clears it.</summary>
     public bool OutboxWritten { get; set; }
@@ -359,6 +363,9 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         await WriteBulkAsync(records, ct);
     }
 
+    // Enum values by name, so the history stays readable and keeps its meaning if an enum is reordered.
+    static readonly JsonSerializerOptions SnapshotJson = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
     static string Snapshot(EntityEntry entry, bool original)
     {
         var values = new SortedDictionary<string, object?>(StringComparer.Ordinal);
@@ -370,6 +377,6 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
             }
             values[property.Metadata.Name] = original ? property.OriginalValue : property.CurrentValue;
         }
-        return JsonSerializer.Serialize(values);
+        return JsonSerializer.Serialize(values, SnapshotJson);
     }
 }

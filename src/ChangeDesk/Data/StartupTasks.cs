@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.DataProtection;
+
 namespace ChangeDesk.Data;
 
 public sealed class DemoOptions
@@ -19,6 +21,11 @@ public sealed class StartupTasks(IServiceProvider services, DatabaseOptions data
         if (database.MigrateOnStart || demo.Seed)
         {
             await DatabaseSetup.MigrateAsync(services, ct);
+        }
+        if (database.MigrateOnStart || demo.Seed)
+        {
+            // Creates the key ring now if there is none, rather than inside the first transaction that needs a key.
+            services.GetRequiredService<IDataProtectionProvider>().CreateProtector("startup").Protect("ready");
         }
         if (demo.Seed)
         {

@@ -97,28 +97,43 @@ public sealed class EmailSender(
                 await WriteAsync(oneWriter, () => store.ReleaseAsync(rows.Skip(i), CancellationToken.None));
                 return;
             }
+            var ours = false;
+            await WriteAsync(oneWriter, async () => ours = await store.RenewAsync(row, CancellationToken.None));
+            if (!ours)
+            {
+                continue; // the batch outlasted its lease and another sender has this row now
+            }
+            MimeMessage mime;
+            try
+            {
+                mime = ToMime(row);
+            }
+            catch (Exception e) when (e is ParseException or FormatException or ArgumentException)
+            {
+                // A message that cannot be built (a malformed address) never will be: park it at once, so it
+                // neither fails the rest of the batch nor blocks every later batch once its lease runs out.
+                logger.LogError("Email {Id} to {To} cannot be built: {Error}", row.Id, row.Recipient, e.Message);
+                await WriteAsync(oneWriter, () => store.MarkDeadAsync(row, $"The email cannot be built: {e.Message}", CancellationToken.None));
+                continue;
+            }
             try
             {
                 // The message in flight is finished even during shutdown: cancelling mid-DATA could leave the
                 // server holding a message we would then send again.
-                await transport.SendAsync(ToMime(row), CancellationToken.None);
+                await transport.SendAsync(mime, CancellationToken.None);
                 await WriteAsync(oneWriter, () => store.MarkSentAsync(row, CancellationToken.None));
             }
             catch (Exception e) when (e is SmtpCommandException or SmtpProtocolException or IOException or System.Net.Sockets.SocketException
                                           or MailKit.Security.AuthenticationException or TimeoutException or OperationCanceledException)
             {
                 logger.LogWarning("Email {Id} to {To} failed (attempt {Attempt}): {Error}", row.Id, row.Recipient, row.Attempts + 1, e.Message);
-                var failed = e is SmtpCommandException ? [row] : rows.Skip(i).ToList();
-                await WriteAsync(oneWriter, async () =>
-                {
-                    // The server cannot be reached: the rest of this lane waits with the same backoff.
-                    foreach (var f in failed)
-                    {
-                        await store.MarkFailedAsync(f, e.Message, CancellationToken.None);
-                    }
-                });
+                await WriteAsync(oneWriter, () => store.MarkFailedAsync(row, e.Message, CancellationToken.None));
                 if (e is not SmtpCommandException)
                 {
+                    // The server cannot be reached: the rest of this lane waits as long as the failed row, without
+                    // spending attempts on messages that were never tried (a long outage must not dead-letter them).
+                    await WriteAsync(oneWriter, () => store.DeferAsync(rows.Skip(i + 1), outbox.RetryDelay(row.Attempts + 1, Random.Shared.NextDouble()),
+                        e.Message, CancellationToken.None));
                     return;
                 }
             }

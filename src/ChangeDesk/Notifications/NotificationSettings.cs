@@ -98,7 +98,10 @@ public sealed class NotificationSettings(ChangeDeskDb db, CurrentUser user, Time
     {
         var tenant = TenantAdminTenant();
         var email = input.Email?.Trim().ToLowerInvariant() ?? "";
-        if (email.Length is 0 or > 320 || !System.Net.Mail.MailAddress.TryCreate(email, out _))
+        // MailAddress also accepts "Name <addr>" and "name addr@host" (reading a display name): only a bare
+        // address, one that parses to itself, can be mailed.
+        if (email.Length is 0 or > 320 || !System.Net.Mail.MailAddress.TryCreate(email, out var parsed)
+            || !string.Equals(parsed.Address, email, StringComparison.OrdinalIgnoreCase) || parsed.DisplayName.Length > 0)
         {
             throw ValidationFailedException.For("email", "Give a valid email address (for example a shared mailbox).");
         }
@@ -304,6 +307,10 @@ public sealed class NotificationSettings(ChangeDeskDb db, CurrentUser user, Time
         }
         if (!await outbox.RetryAsync(id, ct))
         {
+            if (await db.Outbox.AnyAsync(o => o.Id == id && o.SentAt == null, ct))
+            {
+                throw new ConflictException("outbox-in-flight", "A sender is delivering this message right now; retry it if that attempt fails.");
+            }
             throw new NotFoundException("Unsent outbox message", id);
         }
         signal.Notify();

@@ -92,6 +92,27 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
                 changedFields, link,
             }, now);
         }
+        await DropStoredAsync(ct);
+    }
+
+    /// <summary>
+    /// Un-queues rows whose dedup key an earlier save already stored (a tenant taken off an announced change and
+    /// put back is "posted" the same version again): one row per key, so queuing it again is a no-op rather
+    /// than a unique-key violation that fails the whole edit.
+    /// </summary>
+    async Task DropStoredAsync(CancellationToken ct)
+    {
+        var added = db.ChangeTracker.Entries<OutboxMessage>().Where(e => e.State == EntityState.Added).ToList();
+        if (added.Count == 0)
+        {
+            return;
+        }
+        var keys = added.Select(e => e.Entity.DedupKey).ToList();
+        var stored = (await db.Outbox.IgnoreQueryFilters().Where(o => keys.Contains(o.DedupKey)).Select(o => o.DedupKey).ToListAsync(ct)).ToHashSet();
+        foreach (var entry in added.Where(e => stored.Contains(e.Entity.DedupKey)))
+        {
+            entry.State = EntityState.Detached;
+        }
     }
 
     public void Email(string eventType, string address, string? name, Guid? tenant, int? changeId, string? messageId, EmailTemplates.Email email, string dedup, DateTimeOffset now)

@@ -9,7 +9,8 @@ public static class Channels
 /// <summary>
 /// Something to deliver (an email to one address, an event to one webhook endpoint), written in the same
 /// transaction as the change that caused it. Senders claim rows with a lease, so several instances can run at
-/// once; a row is sent at most once after it has been accepted, retried with backoff otherwise, and parked as
+/// once; a row is marked sent as soon as it is accepted (a crash between the two resends it with the same
+/// Message-ID), retried with backoff otherwise, and parked as
 /// a dead letter after the retry limit.
 /// </summary>
 public sealed class OutboxMessage

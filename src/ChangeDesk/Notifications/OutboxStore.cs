@@ -50,6 +50,18 @@ public sealed class OutboxStore(ChangeDeskDb db, TimeProvider clock, OutboxOptio
         await db.Outbox.Where(o => o.Channel == channel && o.SentAt == null && o.DeadAt == null)
             .OrderBy(o => o.DueAt).Select(o => (DateTimeOffset?)o.DueAt).FirstOrDefaultAsync(ct);
 
+    /// <summary>
+    /// Renews the lease of a claimed row just before it is sent, so the lease covers this one send rather than
+    /// the whole batch. False when the row is no longer ours: the batch outlasted the lease and another sender
+    /// has claimed it since; then it must not be sent here too.
+    /// </summary>
+    public async Task<bool> RenewAsync(OutboxMessage row, CancellationToken ct)
+    {
+        var until = clock.GetUtcNow() + options.Lease;
+        return await db.Outbox.Where(o => o.Id == row.Id && o.LeaseOwner == row.LeaseOwner && o.SentAt == null && o.DeadAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(o => o.LeaseUntil, until), ct) > 0;
+    }
+
     public Task MarkSentAsync(OutboxMessage row, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -79,6 +91,19 @@ public sealed class OutboxStore(ChangeDeskDb db, TimeProvider clock, OutboxOptio
                 .SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTimeOffset?)null), ct);
     }
 
+    /// <summary>Puts claimed rows back, due after a delay, without counting an attempt.</summary>
+    public async Task DeferAsync(IEnumerable<OutboxMessage> rows, TimeSpan delay, string reason, CancellationToken ct)
+    {
+        var due = clock.GetUtcNow() + delay;
+        var message = reason.Length > 1000 ? reason[..1000] : reason;
+        foreach (var row in rows)
+        {
+            await db.Outbox.Where(o => o.Id == row.Id && o.LeaseOwner == row.LeaseOwner)
+                .ExecuteUpdateAsync(s => s.SetProperty(o => o.DueAt, due).SetProperty(o => o.LastError, message)
+                    .SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTimeOffset?)null), ct);
+        }
+    }
+
     /// <summary>Returns claimed rows that were not attempted, so any sender can take them now.</summary>
     public async Task ReleaseAsync(IEnumerable<OutboxMessage> rows, CancellationToken ct)
     {
@@ -89,11 +114,14 @@ public sealed class OutboxStore(ChangeDeskDb db, TimeProvider clock, OutboxOptio
         }
     }
 
-    /// <summary>Gives a dead letter (or a waiting row) a fresh set of attempts, due now.</summary>
+    /// <summary>
+    /// Gives a dead letter (or a waiting row) a fresh set of attempts, due now. A row a sender holds under a lease
+    /// is left alone: clearing its lease would make the sender's MarkSent miss, and the row would be sent again.
+    /// </summary>
     public async Task<bool> RetryAsync(Guid id, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        return await db.Outbox.Where(o => o.Id == id && o.SentAt == null)
+        return await db.Outbox.Where(o => o.Id == id && o.SentAt == null && (o.LeaseUntil == null || o.LeaseUntil < now))
             .ExecuteUpdateAsync(s => s.SetProperty(o => o.DeadAt, (DateTimeOffset?)null).SetProperty(o => o.Attempts, 0)
                 .SetProperty(o => o.DueAt, now).SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTimeOffset?)null), ct) > 0;
     }

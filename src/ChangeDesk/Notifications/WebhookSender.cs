@@ -67,6 +67,10 @@ public sealed class WebhookSender(
                     await store.ReleaseAsync(batch.Skip(i), CancellationToken.None);
                     break;
                 }
+                if (!await store.RenewAsync(row, CancellationToken.None))
+                {
+                    continue; // the batch outlasted its lease and another sender has this row now
+                }
                 if (!endpoints.TryGetValue(Guid.Parse(row.Recipient), out var endpoint) || !endpoint.IsActive)
                 {
                     await store.MarkDeadAsync(row, "The webhook endpoint was deleted or deactivated.", CancellationToken.None);

@@ -50,7 +50,9 @@ public sealed class Accounts(ChangeDeskDb db, CurrentUser current, TimeProvider 
         }
         if (!Roles.TryParse(roleName, out var role))
         {
-            errors["role"] = [$"Role must be one of {Roles.AllNames}."];
+            errors["role"] = [string.IsNullOrWhiteSpace(roleName)
+                ? $"A role is required: one of {Roles.AllNames}."
+                : $"Unknown role '{roleName}': use one of {Roles.AllNames}."];
         }
         else if (role.PartyOf() == Responsibility.Party.Customer && tenantId is null)
         {

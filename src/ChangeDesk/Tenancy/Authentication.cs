@@ -57,6 +57,11 @@ public static class Policies
         if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/graph"))
         {
             ctx.Response.StatusCode = status;
+            if (status == StatusCodes.Status401Unauthorized)
+            {
+                // RFC 9110: a 401 names the scheme to authenticate with, as the bearer handler's own challenge does.
+                ctx.Response.Headers.WWWAuthenticate = "Bearer";
+            }
             return Task.CompletedTask;
         }
         ctx.Response.Redirect(ctx.RedirectUri);

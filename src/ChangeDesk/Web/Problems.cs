@@ -87,6 +87,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
             await StatusPages.WriteHtmlAsync(http, problem.Status, problem.Message);
             return true;
         }
+        return await problems.TryWriteAsync(new() { HttpContext = http, ProblemDetails = ToDetails(http, problem), Exception = exception });
+    }
+
+    public static ProblemDetails ToDetails(HttpContext http, ProblemException problem)
+    {
         var details = problem.Errors.Count > 0
             ? new HttpValidationProblemDetails(problem.Errors)
             : new ProblemDetails();
@@ -101,11 +106,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
             details.Extensions[k] = v;
         }
         details.Extensions["traceId"] = Activity.Current?.Id ?? http.TraceIdentifier;
-        if (problem is PreconditionFailedException pf)
-        {
-            http.Response.Headers.ETag = pf.CurrentETag;
-        }
-        return await problems.TryWriteAsync(new() { HttpContext = http, ProblemDetails = details, Exception = exception });
+        return details;
     }
 
     /// <summary>On the Graph-compatible API errors take Graph's shape and codes, as Graph clients expect.</summary>
@@ -123,4 +124,25 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
         await MessageCenter.GraphApi.WriteErrorAsync(http, status, code, message);
         return true;
     }
+}
+
+public static class PreconditionProblems
+{
+    /// <summary>
+    /// Answers a failed If-Match from the endpoint itself: a 412 must carry the current ETag, and the exception
+    /// handler middleware removes ETag from every response it writes.
+    /// </summary>
+    public static TBuilder WithPreconditionProblems<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (PreconditionFailedException e)
+            {
+                context.HttpContext.Response.Headers.ETag = e.CurrentETag;
+                return TypedResults.Problem(ProblemExceptionHandler.ToDetails(context.HttpContext, e));
+            }
+        });
 }

@@ -27,6 +27,10 @@ public static class StatusPages
         {
             var (rule, title, detail) = status switch
             {
+                // Outside Development, minimal APIs answer an unreadable body or parameter with a bare 400 instead of
+                // throwing BadHttpRequestException, so it gets the same rule the exception handler gives it there.
+                400 => ("bad-request", "The request could not be read.",
+                    $"The body or a parameter of {http.Request.Method} {http.Request.Path} could not be read: send JSON of the documented shape and values of the documented types."),
                 401 => ("unauthenticated", "Authentication required.", "Send `Authorization: Bearer <token>` with a valid, unrevoked API token."),
                 403 => ("forbidden", "You are not allowed to do this.", "Your role does not allow this operation."),
                 404 => ("not-found", "Not found.", $"There is no resource at {http.Request.Path}."),

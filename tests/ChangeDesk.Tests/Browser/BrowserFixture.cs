@@ -30,6 +30,8 @@ public class BrowserFixture : ChangeDeskFactory
         {
             throw new InvalidOperationException($"Chromium is not installed at {ChromiumPath}: run ./test.sh, which installs it, or `apt-get install -y chromium`.");
         }
+        // A loaded CI machine can take seconds to render a page: wait long before calling an expectation failed.
+        Assertions.SetDefaultExpectTimeout(20_000);
         playwright = await Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -53,7 +55,7 @@ public class BrowserFixture : ChangeDeskFactory
     public async Task<IPage> SignInAsync(TestUser user)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl, ViewportSize = new() { Width = 1280, Height = 900 } });
-        context.SetDefaultTimeout(15_000);
+        context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/login");
         await page.GetByLabel("Email").FillAsync(user.Email);

@@ -20,7 +20,7 @@ public sealed class DemoTourTests(DemoFixture app) : IClassFixture<DemoFixture>
     async Task<IPage> SignInAsync(string email)
     {
         var context = await app.Browser.NewContextAsync(new() { BaseURL = app.BaseUrl, ViewportSize = new() { Width = 1280, Height = 860 } });
-        context.SetDefaultTimeout(15_000);
+        context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/changes");
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login"));

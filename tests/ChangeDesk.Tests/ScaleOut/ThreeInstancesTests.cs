@@ -54,6 +54,19 @@ public sealed class ThreeInstancesTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Waits until no outbox row is waiting or in flight. The clock must not jump while a send is in flight: a jump
+    /// of days expires its lease at once, which no real clock does.
+    /// </summary>
+    static async Task WaitForOutboxToSettleAsync(TestUser admin)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await admin.GetJsonAsync<List<System.Text.Json.JsonElement>>("/api/outbox?state=pending")).Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
     /// <summary>The instances share one clock (as servers kept in sync by NTP do): moving it wakes every instance's jobs.</summary>
     void AdvanceAll(TimeSpan by) => instances[0].Clock.Advance(by);
 
@@ -82,23 +95,27 @@ public sealed class ThreeInstancesTests : IAsyncLifetime
         var change = (await created.Content.ReadFromJsonAsync<ChangeView>(ChangeDeskFactory.Json, TestContext.Current.CancellationToken))!;
         await Expect.StatusAsync(await release.PostJsonAsync($"/api/changes/{change.Id}/announce"), 200);
 
+        var admin = await app.CreateUserAsync(Role.ProviderAdmin);
+
         // 5 tenants × 3 people each.
         var posted = await WaitForMailAsync(m => m.Content.Contains("X-ChangeDesk-Event: message.posted"), 15);
+        await WaitForOutboxToSettleAsync(admin);
         Assert.Equal(15, posted.Count);
         Assert.Equal(15, posted.Select(m => m.Id).Distinct().Count());
 
         AdvanceAll(deadline - app.Clock.GetUtcNow() - TimeSpan.FromHours(71));
         var reminders = await WaitForMailAsync(m => m.Content.Contains("X-ChangeDesk-Event: approval.reminder"), 5);
+        await WaitForOutboxToSettleAsync(admin);
         Assert.Equal(5, reminders.Count);
         Assert.Equal(5, reminders.Select(m => m.Id).Distinct().Count());
 
         AdvanceAll(TimeSpan.FromHours(72));
         var overdue = await WaitForMailAsync(m => m.Content.Contains("X-ChangeDesk-Event: approval.overdue"), 5);
         Assert.Equal(5, overdue.Count);
+        await WaitForOutboxToSettleAsync(admin);
 
         // Once everything is out, nothing more appears and no outbox row is left unsent.
         AdvanceAll(TimeSpan.FromHours(1));
-        var admin = await app.CreateUserAsync(Role.ProviderAdmin);
         var pending = await admin.GetJsonAsync<List<System.Text.Json.JsonElement>>("/api/outbox?state=pending");
         Assert.Empty(pending);
         var all = Mail();

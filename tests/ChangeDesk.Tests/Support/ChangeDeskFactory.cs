@@ -19,30 +19,57 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
 
-    readonly string directory = Path.Combine(Path.GetTempPath(), "changedesk-tests", Guid.NewGuid().ToString("n"));
-    readonly string postgresDatabase = $"cd_test_{Guid.NewGuid():n}";
+    readonly string directory;
+    readonly bool ownsDirectory;
+    readonly FakeTimeProvider ownClock;
+
+    public ChangeDeskFactory()
+        : this(null, null)
+    {
+    }
+
+    /// <summary>
+    /// A service on the data folder (SQLite file or PostgreSQL database, keys, pickup mail) of another instance,
+    /// or a fresh one when null; a folder given here is left in place on dispose, for the next instance or the
+    /// caller to clean up. A clock given here is shared, as instances on one database share real time.
+    /// </summary>
+    protected ChangeDeskFactory(string? directory, FakeTimeProvider? clock)
+    {
+        ownsDirectory = directory is null;
+        this.directory = directory ?? NewDataDirectory();
+        ownClock = clock ?? new FakeTimeProvider(Start);
+    }
+
+    public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "changedesk-tests", Guid.NewGuid().ToString("n"));
 
     /// <summary>
     /// Set by the test script for the PostgreSQL lane (e.g. "Host=127.0.0.1;Port=5433;Username=postgres"):
-    /// every factory then gets a database of its own on that server instead of a SQLite file.
+    /// every data folder then has a database of its own on that server instead of a SQLite file.
     /// </summary>
     public static string? PostgresServer => Environment.GetEnvironmentVariable("CHANGEDESK_TEST_POSTGRES") is { Length: > 0 } s ? s : null;
 
     public static bool OnPostgres => PostgresServer is not null;
 
-    /// <summary>Another instance of the service on the same database (scale-out tests); it owns and drops the database.</summary>
+    /// <summary>
+    /// Another instance of the service on the same database, with its own mail folder (scale-out tests). The
+    /// first instance owns and drops the database; the clock is shared, as servers kept in sync by NTP share time.
+    /// </summary>
     public ChangeDeskFactory? ShareDatabaseWith { get; init; }
 
+    /// <summary>The service's clock.</summary>
+    public FakeTimeProvider Clock => ShareDatabaseWith?.Clock ?? ownClock;
+
+    /// <summary>The folder of this instance's SQLite file, data protection keys and pickup mail.</summary>
+    public string DataDirectory => directory;
+
     /// <summary>Where this instance keeps email when no SMTP server is configured: one .eml file per email.</summary>
-    public string MailFolder => Path.Combine(directory, "mail");
+    public string PickupDirectory => Path.Combine(directory, "mail");
+
+    public string MailFolder => PickupDirectory;
 
     string SqliteFile => ShareDatabaseWith?.SqliteFile ?? Path.Combine(directory, "changedesk.db");
-    string PostgresDatabase => ShareDatabaseWith?.PostgresDatabase ?? postgresDatabase;
-
-    readonly FakeTimeProvider ownClock = new(Start);
-
-    /// <summary>The service's clock; instances sharing a database share it too, as servers kept in sync by NTP do.</summary>
-    public FakeTimeProvider Clock => ShareDatabaseWith?.Clock ?? ownClock;
+    string PostgresDatabase => ShareDatabaseWith?.PostgresDatabase ?? $"cd_test_{Path.GetFileName(directory)}";
+    string KeysDirectory => ShareDatabaseWith?.KeysDirectory ?? Path.Combine(directory, "keys");
 
     public static JsonSerializerOptions Json { get; } = CreateJson();
 
@@ -70,8 +97,8 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Urls", "http://127.0.0.1:0");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");
-        builder.UseSetting("DataProtection:KeysPath", Path.Combine(directory, "keys"));
-        builder.UseSetting("Email:PickupDirectory", MailFolder);
+        builder.UseSetting("DataProtection:KeysPath", KeysDirectory);
+        builder.UseSetting("Email:PickupDirectory", PickupDirectory);
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
@@ -89,14 +116,23 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (PostgresServer is { } server && ShareDatabaseWith is null)
+        if (PostgresServer is { } server && ShareDatabaseWith is null && ownsDirectory)
         {
             Npgsql.NpgsqlConnection.ClearAllPools();
             await using var connection = new Npgsql.NpgsqlConnection($"{server};Database=postgres");
             await connection.OpenAsync();
-            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{postgresDatabase}\" WITH (FORCE)", connection);
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{PostgresDatabase}\" WITH (FORCE)", connection);
             await drop.ExecuteNonQueryAsync();
         }
+        if (ownsDirectory)
+        {
+            DeleteDataDirectory(directory);
+        }
+        GC.SuppressFinalize(this);
+    }
+
+    public static void DeleteDataDirectory(string directory)
+    {
         try
         {
             Directory.Delete(directory, recursive: true);
@@ -105,7 +141,6 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
         {
             // A file still held by the OS is left in the temp folder; it does not affect other tests.
         }
-        GC.SuppressFinalize(this);
     }
 
     /// <summary>Runs code against the service's own services as the system (no tenant filter).</summary>

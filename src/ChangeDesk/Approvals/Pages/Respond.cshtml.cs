@@ -13,9 +13,12 @@ public sealed class RespondModel(ApprovalLinks links, ApprovalService approvals,
     public ApprovalBoard? Board { get; private set; }
     public string? MessageId { get; private set; }
     public string? Error { get; private set; }
+    public string? Message { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
+        // The answer form posts to /approvals/decide, which comes back here with its confirmation.
+        Message = TempData["message"] as string;
         if (links.Read(Token) is not { } target)
         {
             Error = "The link is not valid or has expired. Open the change from the Message Center instead.";
