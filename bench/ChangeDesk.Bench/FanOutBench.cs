@@ -60,7 +60,7 @@ public static class FanOutBench
                     Id = "MC999999", Number = 999999, ChangeId = id, Title = change.Title, Category = MessageCategory.PlanForChange,
                     Severity = MessageSeverity.Normal, CreatedDateTime = now, LastModifiedDateTime = now, StartDateTime = change.PlannedStart,
                 };
-                messageTenants = seed.Tenants.Select(t => new MessageTenant { MessageId = message.Id, TenantId = t.Id, PostedAt = now }).ToList();
+                messageTenants = seed.Tenants.Select(t => new MessageTenant { MessageId = message.Id, TenantId = t.Id, PostedAt = now, LastModifiedDateTime = now }).ToList();
                 outbox = EmailBench.Rows(o.Tenants * o.UsersPerTenant, now);
             }
             else

@@ -56,6 +56,9 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
 
     public CurrentUser Actor => user;
 
+    /// <summary>Names the tenant filter of messages, for queries reaching messages through MessageTenants, which has its own.</summary>
+    public const string MessagePostedFilter = "message-posted-to-tenant";
+
     protected override void OnModelCreating(ModelBuilder b)
     {
         // Guid keys are assigned by the application (version 7, time-ordered), so new rows added through a
@@ -147,12 +150,14 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
             e.HasOne<Change>().WithOne().HasForeignKey<Message>(m => m.ChangeId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(m => m.Tenants).WithOne().HasForeignKey(t => t.MessageId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(m => m.Revisions).WithOne().HasForeignKey(r => r.MessageId).OnDelete(DeleteBehavior.Cascade);
-            e.HasQueryFilter(m => VisibleTenantId == null || m.Tenants.Any(t => t.TenantId == VisibleTenantId));
+            e.HasQueryFilter(MessagePostedFilter, m => VisibleTenantId == null || m.Tenants.Any(t => t.TenantId == VisibleTenantId));
         });
         b.Entity<MessageTenant>(e =>
         {
             e.HasKey(t => new { t.TenantId, t.MessageId });
             e.HasIndex(t => t.MessageId);
+            // A tenant's Message Center newest first; with the message id it answers a page without reading the postings.
+            e.HasIndex(t => new { t.TenantId, t.LastModifiedDateTime, t.MessageId });
             e.HasOne<Tenant>().WithMany().HasForeignKey(t => t.TenantId).OnDelete(DeleteBehavior.Cascade);
             e.HasQueryFilter(t => VisibleTenantId == null || t.TenantId == VisibleTenantId);
         });

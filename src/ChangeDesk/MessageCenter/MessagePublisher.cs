@@ -33,7 +33,7 @@ public sealed class MessagePublisher(
         Apply(message, content, now);
         var recipients = await RecipientsAsync(change, ct);
         db.Messages.Add(message);
-        db.AddBulk(recipients.Select(tenant => new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now }));
+        db.AddBulk(recipients.Select(tenant => new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now, LastModifiedDateTime = now }));
         await notifier.MessagePostedAsync(message, recipients, isUpdate: false, changedFields: null, ct);
     }
 
@@ -53,7 +53,7 @@ public sealed class MessagePublisher(
         message.Tenants.RemoveAll(t => !recipients.Contains(t.TenantId));
         foreach (var tenant in added)
         {
-            message.Tenants.Add(new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now });
+            message.Tenants.Add(new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now, LastModifiedDateTime = message.LastModifiedDateTime });
         }
         if (changed.Count == 0)
         {
@@ -71,6 +71,17 @@ public sealed class MessagePublisher(
         });
         message.Version++;
         Apply(message, content, now);
+        // The postings' copy of the time orders each tenant's list: one statement for the stored ones, however many tenants.
+        await db.MessageTenants.IgnoreQueryFilters().Where(t => t.MessageId == message.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastModifiedDateTime, now), ct);
+        foreach (var posting in db.ChangeTracker.Entries<MessageTenant>().Where(e => e.Entity.MessageId == message.Id))
+        {
+            posting.Property(t => t.LastModifiedDateTime).CurrentValue = now;
+            if (posting.State != EntityState.Added)
+            {
+                posting.Property(t => t.LastModifiedDateTime).OriginalValue = now;
+            }
+        }
         var existing = message.Tenants.Select(t => t.TenantId).Except(added).ToList();
         await notifier.MessagePostedAsync(message, existing, isUpdate: true, changedFields: string.Join(", ", changed), ct);
         await notifier.MessagePostedAsync(message, added, isUpdate: false, changedFields: null, ct);

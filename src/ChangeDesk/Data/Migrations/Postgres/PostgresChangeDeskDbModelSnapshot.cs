@@ -572,12 +572,17 @@ namespace ChangeDesk.Data.Migrations.Postgres
                     b.Property<string>("MessageId")
                         .HasColumnType("character varying(20)");
 
+                    b.Property<DateTimeOffset>("LastModifiedDateTime")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTimeOffset>("PostedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("TenantId", "MessageId");
 
                     b.HasIndex("MessageId");
+
+                    b.HasIndex("TenantId", "LastModifiedDateTime", "MessageId");
 
                     b.ToTable("MessageTenants");
                 });

@@ -565,12 +565,17 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                     b.Property<string>("MessageId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("LastModifiedDateTime")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("PostedAt")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("TenantId", "MessageId");
 
                     b.HasIndex("MessageId");
+
+                    b.HasIndex("TenantId", "LastModifiedDateTime", "MessageId");
 
                     b.ToTable("MessageTenants");
                 });
