@@ -362,7 +362,7 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
                 {
                     values[column.Property.Name] = column.ClrValue(row);
                 }
-                Append((IAudited)row, table.Entity.ClrType.Name, string.Join(",", key.Select(k => k.ClrValue(row))), "created", null, JsonSerializer.Serialize(values));
+                Append((IAudited)row, table.Entity.ClrType.Name, string.Join(",", key.Select(k => k.ClrValue(row))), "created", null, JsonSerializer.Serialize(values, SnapshotJson));
             }
         }
         await WriteBulkAsync(records, ct);
