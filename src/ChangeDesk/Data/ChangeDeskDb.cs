@@ -35,6 +35,7 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
     public DbSet<MessageRevision> MessageRevisions => Set<MessageRevision>();
     public DbSet<MessageViewState> MessageViewStates => Set<MessageViewState>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<EmailContent> EmailContents => Set<EmailContent>();
     public DbSet<NotificationPreference> NotificationPreferences => Set<NotificationPreference>();
     public DbSet<TenantNotificationSettings> TenantNotificationSettings => Set<TenantNotificationSettings>();
     public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
@@ -64,7 +65,7 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         // Guid keys are assigned by the application (version 7, time-ordered), so new rows added through a
         // navigation are inserted rather than mistaken for existing ones.
         foreach (var entity in new[] { typeof(Tenant), typeof(User), typeof(ApiToken), typeof(ResponsibilityOverride), typeof(Mitigation), typeof(ChecklistTask), typeof(MessageRevision),
-                     typeof(OutboxMessage), typeof(NotificationPreference), typeof(WebhookEndpoint), typeof(WebhookDelivery),
+                     typeof(OutboxMessage), typeof(EmailContent), typeof(NotificationPreference), typeof(WebhookEndpoint), typeof(WebhookDelivery),
                      typeof(ChangeApproval), typeof(TenantApprover) })
         {
             b.Entity(entity).Property("Id").ValueGeneratedNever();
@@ -178,10 +179,14 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         {
             e.ToTable("Outbox");
             e.HasIndex(o => o.DedupKey).IsUnique();
-            e.HasIndex(o => new { o.Channel, o.SentAt, o.DeadAt, o.DueAt });
-            e.HasIndex(o => o.LeaseOwner);
+            // The rows waiting to be sent, in the order senders claim them (due time, then id: the rows of one announce share
+            // a due time). Partial, so it holds the backlog rather than every email ever sent. Claims, renewals and marks
+            // find rows by id, so the lease owner needs no index of its own.
+            e.HasIndex(o => new { o.Channel, o.DueAt, o.Id }, "IX_Outbox_Pending").HasFilter("\"SentAt\" IS NULL AND \"DeadAt\" IS NULL");
             e.HasIndex(o => new { o.TenantId, o.CreatedAt });
             e.Ignore(o => o.EmailMessageId);
+            // No foreign key to EmailContents: a content is written in the transaction of the emails that use it and never
+            // deleted, and an index for a key constraint would slow the insert of every email.
             e.HasQueryFilter(o => VisibleTenantId == null || o.TenantId == VisibleTenantId);
         });
         b.Entity<NotificationPreference>(e =>
@@ -308,6 +313,10 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         }
         table.Rows.AddRange(rows);
     }
+
+    /// <summary>Takes back queued rows that the next save should not write after all.</summary>
+    public void DiscardBulk<T>(Func<T, bool> discard) where T : class =>
+        bulk.FirstOrDefault(b => b.Entity.ClrType == typeof(T))?.Rows.RemoveAll(row => discard((T)row));
 
     /// <summary>Writes queued rows in the current transaction; PostgreSQL overrides this with a binary COPY.</summary>
     protected virtual Task WriteBulkAsync(BulkTable table, CancellationToken ct) => table.InsertAsync(this, ct);

@@ -21,9 +21,6 @@ public sealed class EmailOptions
     public string? Username { get; set; }
     public string? Password { get; set; }
 
-    /// <summary>SMTP connections each instance sends over at once (the outbox is shared out between them).</summary>
-    public int Connections { get; set; } = 4;
-
     /// <summary>Where mail is kept when no SMTP server is configured, relative to the content root.</summary>
     public string PickupDirectory { get; set; } = "data/mail";
 

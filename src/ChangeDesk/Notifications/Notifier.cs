@@ -22,6 +22,10 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
     /// </summary>
     readonly HashSet<string> queued = [];
 
+    /// <summary>The outbox rows and email contents queued in this unit of work (bulk rows, not tracked).</summary>
+    readonly List<OutboxMessage> rows = [];
+    readonly Dictionary<EmailTemplates.Email, EmailContent> contents = new(ReferenceEqualityComparer.Instance);
+
     public sealed record Recipient(string Email, string? Name, NotificationPreference Preference);
 
     /// <summary>People of a tenant (and its extra addresses) with their preferences; defaults where unset.</summary>
@@ -102,19 +106,31 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
     /// </summary>
     async Task DropStoredAsync(CancellationToken ct)
     {
-        var added = db.ChangeTracker.Entries<OutboxMessage>().Where(e => e.State == EntityState.Added).ToList();
-        if (added.Count == 0)
+        if (rows.Count == 0)
         {
             return;
         }
-        var keys = added.Select(e => e.Entity.DedupKey).ToList();
-        var stored = (await db.Outbox.IgnoreQueryFilters().Where(o => keys.Contains(o.DedupKey)).Select(o => o.DedupKey).ToListAsync(ct)).ToHashSet();
-        foreach (var entry in added.Where(e => stored.Contains(e.Entity.DedupKey)))
+        var keys = rows.Select(r => r.DedupKey).ToList();
+        var stored = (await db.Outbox.IgnoreQueryFilters().Where(o => EF.Parameter(keys).Contains(o.DedupKey)).Select(o => o.DedupKey).ToListAsync(ct)).ToHashSet();
+        if (stored.Count == 0)
         {
-            entry.State = EntityState.Detached;
+            return;
+        }
+        db.DiscardBulk<OutboxMessage>(r => stored.Contains(r.DedupKey));
+        rows.RemoveAll(r => stored.Contains(r.DedupKey));
+        // Content that no queued email uses any more is not written either.
+        var used = rows.Where(r => r.ContentId is not null).Select(r => r.ContentId!.Value).ToHashSet();
+        db.DiscardBulk<EmailContent>(c => !used.Contains(c.Id));
+        foreach (var (email, content) in contents.Where(c => !used.Contains(c.Value.Id)).ToList())
+        {
+            contents.Remove(email);
         }
     }
 
+    /// <summary>
+    /// Queues an email. Its body is stored once per rendered email (<see cref="EmailContent"/>): the recipients an email
+    /// object is queued for share it, as the people of one tenant share their announcement.
+    /// </summary>
     public void Email(string eventType, string address, string? name, Guid? tenant, int? changeId, string? messageId, EmailTemplates.Email email, string dedup, DateTimeOffset now)
     {
         var key = $"email:{eventType}:{dedup}:{address.ToLowerInvariant()}";
@@ -122,11 +138,23 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
         {
             return;
         }
-        db.AddBulk([new OutboxMessage
+        if (!contents.TryGetValue(email, out var content))
+        {
+            content = new EmailContent { Text = email.Text, Html = email.Html, CreatedAt = now };
+            contents[email] = content;
+            db.AddBulk([content]);
+        }
+        Queue(new OutboxMessage
         {
             Channel = Channels.Email, EventType = eventType, Recipient = address, RecipientName = name, TenantId = tenant, ChangeId = changeId,
-            MessageId = messageId, Subject = email.Subject, Body = email.Text, HtmlBody = email.Html, DedupKey = key, CreatedAt = now, DueAt = now,
-        }]);
+            MessageId = messageId, Subject = email.Subject, Body = "", ContentId = content.Id, DedupKey = key, CreatedAt = now, DueAt = now,
+        });
+    }
+
+    void Queue(OutboxMessage row)
+    {
+        rows.Add(row);
+        db.AddBulk([row]);
     }
 
     /// <summary>Queues an event for every active endpoint that wants it: the tenant's own, and the provider's.</summary>
@@ -162,11 +190,11 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
                 continue;
             }
             payload ??= JsonSerializer.Serialize(new { type = eventType, timestamp = now, data }, Json);
-            db.AddBulk([new OutboxMessage
+            Queue(new OutboxMessage
             {
                 Id = Guid.CreateVersion7(), Channel = Channels.Webhook, EventType = eventType, Recipient = endpoint.Id.ToString(), TenantId = endpoint.TenantId ?? tenant,
                 ChangeId = changeId, Body = payload, DedupKey = key, CreatedAt = now, DueAt = now,
-            }]);
+            });
         }
     }
 }

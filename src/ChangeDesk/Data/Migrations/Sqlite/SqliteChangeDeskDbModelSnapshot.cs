@@ -607,6 +607,26 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                     b.ToTable("MessageViewStates");
                 });
 
+            modelBuilder.Entity("ChangeDesk.Notifications.EmailContent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Html")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("EmailContents");
+                });
+
             modelBuilder.Entity("ChangeDesk.Notifications.NotificationPreference", b =>
                 {
                     b.Property<Guid>("Id")
@@ -674,6 +694,9 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("ContentId")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -727,11 +750,10 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                     b.HasIndex("DedupKey")
                         .IsUnique();
 
-                    b.HasIndex("LeaseOwner");
-
                     b.HasIndex("TenantId", "CreatedAt");
 
-                    b.HasIndex("Channel", "SentAt", "DeadAt", "DueAt");
+                    b.HasIndex(new[] { "Channel", "DueAt", "Id" }, "IX_Outbox_Pending")
+                        .HasFilter("\"SentAt\" IS NULL AND \"DeadAt\" IS NULL");
 
                     b.ToTable("Outbox", (string)null);
                 });
