@@ -1,3 +1,4 @@
+using ChangeDesk.Data;
 using ChangeDesk.Audit;
 
 namespace ChangeDesk.MessageCenter;
@@ -101,7 +102,7 @@ public sealed class PostedMessage
 /// <summary>A superseded version of a message, kept so tenants can see what changed and when.</summary>
 public sealed class MessageRevision
 {
-    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid Id { get; init; } = Ids.NewV7();
     public required string MessageId { get; init; }
     public int Version { get; init; }
     public DateTimeOffset ReplacedAt { get; init; }

@@ -192,7 +192,7 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
             payload ??= JsonSerializer.Serialize(new { type = eventType, timestamp = now, data }, Json);
             Queue(new OutboxMessage
             {
-                Id = Guid.CreateVersion7(), Channel = Channels.Webhook, EventType = eventType, Recipient = endpoint.Id.ToString(), TenantId = endpoint.TenantId ?? tenant,
+                Id = Ids.NewV7(), Channel = Channels.Webhook, EventType = eventType, Recipient = endpoint.Id.ToString(), TenantId = endpoint.TenantId ?? tenant,
                 ChangeId = changeId, Body = payload, DedupKey = key, CreatedAt = now, DueAt = now,
             });
         }

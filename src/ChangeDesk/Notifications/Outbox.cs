@@ -1,3 +1,4 @@
+using ChangeDesk.Data;
 namespace ChangeDesk.Notifications;
 
 public static class Channels
@@ -15,7 +16,7 @@ public static class Channels
 /// </summary>
 public sealed class OutboxMessage
 {
-    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid Id { get; init; } = Ids.NewV7();
     public required string Channel { get; init; }
     public required string EventType { get; init; }
 
@@ -61,7 +62,7 @@ public sealed class OutboxMessage
 /// </summary>
 public sealed class EmailContent
 {
-    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid Id { get; init; } = Ids.NewV7();
     public required string Text { get; init; }
     public string? Html { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
