@@ -89,7 +89,8 @@ public static class FanOutBench
             var db = scope.ServiceProvider.GetRequiredService<ChangeDeskDb>();
             await seed.WriteAsync(db);
             await Bulk.WriteAsync(db, [BulkRows.For(db, [change]), BulkRows.For(db, [message], Details(db))]);
-            var methods = database.IsPostgres ? new[] { "binary COPY", "prepared multi-row INSERT" } : ["prepared INSERT, executed per row"];
+            var methods = database.IsPostgres ? new[] { "binary COPY", "prepared multi-row INSERT" }
+                : ["prepared INSERT, executed per row", "prepared INSERT bound by position (sqlite3 API), executed per row"];
             for (var run = 0; run < o.BaselineRuns; run++)
             {
                 foreach (var method in methods)
@@ -98,7 +99,7 @@ public static class FanOutBench
                     var texts = contents.Select(c => new EmailContent { Id = newIds[c.Id], Text = c.Text, Html = c.Html, CreatedAt = c.CreatedAt }).ToList();
                     var rows = outbox.Select(r => Copy(r, run, r.ContentId is { } id ? newIds[id] : null)).ToList();
                     var time = await Bulk.WriteAsync(db, [BulkRows.For(db, messageTenants), BulkRows.For(db, texts), BulkRows.For(db, rows)],
-                        copyOnPostgres: method == "binary COPY");
+                        copyOnPostgres: method == "binary COPY", sqliteApi: method.Contains("sqlite3 API"));
                     raw.Add((method, time));
                     Console.WriteLine($"[fanout {label}] raw insert ({method}) {Report.Seconds(time)}");
                     await db.MessageTenants.IgnoreQueryFilters().Where(t => t.MessageId == message.Id).ExecuteDeleteAsync();
