@@ -40,6 +40,7 @@ as_root runuser -u postgres -- "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --
 passed=0
 failed=0
 status=0
+failures=$(mktemp)
 run_lane() { # name, then environment assignments
     local name=$1; shift
     local log; log=$(mktemp)
@@ -50,6 +51,8 @@ run_lane() { # name, then environment assignments
     p=$(grep -E "^\s+succeeded: [0-9]+" "$log" | awk '{ s += $2 } END { print s + 0 }')
     f=$(grep -E "^\s+failed: [0-9]+" "$log" | awk '{ s += $2 } END { print s + 0 }')
     if [ "$code" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # the run itself failed: never report it as green
+    # The failures again, with the first lines of their messages, so that the end of the output names them.
+    grep -E -A4 "^failed [A-Z]" "$log" | grep -v -E "^\s+from " | sed "s/^failed /failed [$name] /" | cut -c1-400 >>"$failures"
     echo "$name: $p passed, $f failed"
     passed=$((passed + p)); failed=$((failed + f))
     [ "$code" -eq 0 ] || status=1
@@ -63,5 +66,7 @@ else
     echo "PostgreSQL could not be started:"; cat "$pg_dir/pg.log" 2>/dev/null; failed=$((failed + 1)); status=1
 fi
 
+if [ -s "$failures" ]; then echo "=== failed tests ==="; cat "$failures"; fi
+rm -f "$failures"
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -50,7 +50,13 @@ commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench || ech
 echo "Building (Release)..."
 dotnet build bench/ChangeDesk.Bench/ChangeDesk.Bench.csproj -c Release -nologo -v quiet -clp:ErrorsOnly || { echo "build failed"; exit 1; }
 bench_dll=bench/ChangeDesk.Bench/bin/Release/net10.0/ChangeDesk.Bench.dll
-service_dll=src/ChangeDesk/bin/Release/net10.0/ChangeDesk.dll
+# The read path and start-up measure the service as it is deployed: published, ReadyToRun (docs/operations.md).
+service_dll=src/ChangeDesk/bin/Release/net10.0/linux-x64/publish/ChangeDesk.dll
+if wants read; then
+    echo "Publishing the service (Release, linux-x64, ReadyToRun)..."
+    dotnet publish src/ChangeDesk/ChangeDesk.csproj -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+        -nologo -v quiet -clp:ErrorsOnly >/dev/null || { echo "publish failed"; exit 1; }
+fi
 
 pg_server=""
 if [ $postgres -eq 1 ]; then

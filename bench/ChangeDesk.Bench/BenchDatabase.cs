@@ -58,6 +58,12 @@ public sealed class BenchDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         SqliteConnection.ClearAllPools();
+        if (Environment.GetEnvironmentVariable("CHANGEDESK_BENCH_KEEP") == "1")
+        {
+            // For looking at query plans after a run: the database stays, and says where it is.
+            Console.WriteLine($"[bench] kept the {Label} database: {ConnectionString}");
+            return;
+        }
         if (postgresServer is not null)
         {
             NpgsqlConnection.ClearAllPools();

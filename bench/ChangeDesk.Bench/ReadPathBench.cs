@@ -201,7 +201,7 @@ public static class ReadPathBench
             messages.Add(message);
             foreach (var t in Enumerable.Range(0, o.Tenants).OrderBy(_ => random.Next()).Take(o.TenantsPerMessage))
             {
-                posted.Add(new MessageTenant { MessageId = message.Id, TenantId = tenants[t].Id, PostedAt = at });
+                posted.Add(new MessageTenant { MessageId = message.Id, TenantId = tenants[t].Id, PostedAt = at, LastModifiedDateTime = at });
             }
         }
 

@@ -55,6 +55,7 @@ public static class ChangeDeskApp
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxCommitSignal>();
         services.AddScoped<OutboxStore>();
+        services.AddSingleton<ApiTokenUsage>();
         services.AddScoped<Notifier>();
         services.AddScoped<ApprovalLinks>();
         services.AddScoped<ApprovalService>();

@@ -1,3 +1,4 @@
+using ChangeDesk.Data;
 using ChangeDesk.Audit;
 using ChangeDesk.Changes;
 
@@ -15,7 +16,7 @@ public enum ApprovalState
 /// <summary>A targeted tenant's answer to a change that asks it to acknowledge or approve, by a deadline.</summary>
 public sealed class ChangeApproval : IAudited
 {
-    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid Id { get; init; } = Ids.NewV7();
     public int ChangeId { get; init; }
     public Guid TenantId { get; init; }
     public Consent Kind { get; init; }
@@ -48,7 +49,7 @@ public sealed class ChangeApproval : IAudited
 /// <summary>A person a tenant names to approve changes, with an optional delegate for when they are away.</summary>
 public sealed class TenantApprover : IAudited
 {
-    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid Id { get; init; } = Ids.NewV7();
     public Guid TenantId { get; init; }
     public Guid UserId { get; init; }
     public Guid? DelegateUserId { get; set; }

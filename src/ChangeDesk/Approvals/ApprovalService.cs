@@ -44,16 +44,13 @@ public sealed class ApprovalService(
         {
             return;
         }
-        var existing = approvals.Select(a => a.TenantId).ToList();
-        foreach (var tenant in tenants.Except(existing))
+        var requested = tenants.Except(approvals.Select(a => a.TenantId)).ToList();
+        db.AddBulk(requested.Select(tenant => new ChangeApproval
         {
-            db.ChangeApprovals.Add(new ChangeApproval
-            {
-                ChangeId = change.Id, TenantId = tenant, Kind = change.Consent, State = ApprovalState.Pending, Deadline = change.ActionRequiredBy, RequestedAt = now,
-            });
-            await notifier.WebhookAsync(WebhookEvents.ApprovalRequested, tenant, change.Id, $"{change.Id}:{tenant}",
-                new { changeId = change.Id, changeNumber = change.Number, tenantId = tenant, kind = EnumNames.Of(change.Consent), deadline = change.ActionRequiredBy }, now, ct);
-        }
+            ChangeId = change.Id, TenantId = tenant, Kind = change.Consent, State = ApprovalState.Pending, Deadline = change.ActionRequiredBy, RequestedAt = now,
+        }));
+        await notifier.WebhooksAsync(WebhookEvents.ApprovalRequested, requested.Select(tenant => ((Guid?)tenant, (int?)change.Id, $"{change.Id}:{tenant}",
+            (object)new { changeId = change.Id, changeNumber = change.Number, tenantId = tenant, kind = EnumNames.Of(change.Consent), deadline = change.ActionRequiredBy })), now, ct);
     }
 
     /// <summary>Keeps deadlines in step when the change's action-required-by date moves.</summary>

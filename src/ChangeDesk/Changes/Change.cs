@@ -1,3 +1,4 @@
+using ChangeDesk.Data;
 using ChangeDesk.Audit;
 using ChangeDesk.Responsibility;
 
@@ -81,7 +82,7 @@ public sealed class ChangeTarget : IAudited
 /// <summary>For an emergency change: what was done to limit the impact, recorded before notifying.</summary>
 public sealed class Mitigation : IAudited
 {
-    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid Id { get; init; } = Ids.NewV7();
     public int ChangeId { get; init; }
     public Guid? OwnerTenantId { get; init; }
     public required string Description { get; init; }

@@ -272,16 +272,15 @@ public sealed class ChangeWorkflow(
     {
         var recipients = onlyTenants ?? await RecipientsAsync(change, ct);
         var matrixFor = await matrices.ForTenantsAsync(recipients.ToList(), ct);
-        var ordinal = change.Tasks.Where(t => t.Phase == phase).Select(t => t.Ordinal + 1).DefaultIfEmpty(0).Max();
+        var first = change.Tasks.Where(t => t.Phase == phase).Select(t => t.Ordinal + 1).DefaultIfEmpty(0).Max();
+        var only = onlyTenants?.ToHashSet();
         var items = ChecklistTemplate.For(phase, new(change, type, matrixFor, recipients))
-            .Where(i => onlyTenants is null || (i.Party == Party.Customer && i.TenantId is { } t && onlyTenants.Contains(t)));
-        foreach (var item in items)
+            .Where(i => only is null || (i.Party == Party.Customer && i.TenantId is { } t && only.Contains(t)));
+        // One item per targeted tenant and line of the template: tens of thousands for a change to every tenant.
+        db.AddBulk(items.Select((item, i) => new ChecklistTask
         {
-            change.Tasks.Add(new ChecklistTask
-            {
-                ChangeId = change.Id, Phase = phase, Party = item.Party, TenantId = item.TenantId, Text = item.Text, Ordinal = ordinal++, CreatedAt = now,
-            });
-        }
+            ChangeId = change.Id, Phase = phase, Party = item.Party, TenantId = item.TenantId, Text = item.Text, Ordinal = first + i, CreatedAt = now,
+        }));
     }
 
     public async Task<ChangeView> AddMitigationAsync(int id, string? description, DateTimeOffset? appliedAt, string? ifMatch, CancellationToken ct = default)
@@ -405,7 +404,7 @@ public sealed class ChangeWorkflow(
         {
             return;
         }
-        var known = await db.Tenants.Where(t => tenantIds.Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
+        var known = await db.Tenants.Where(t => EF.Parameter(tenantIds).Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
         var unknown = tenantIds.Except(known).ToList();
         if (unknown.Count > 0)
         {
@@ -439,7 +438,7 @@ public sealed class ChangeWorkflow(
     async Task<ChangeView> ToViewAsync(Change c, CancellationToken ct)
     {
         var tenantIds = c.Tasks.Where(t => t.TenantId != null).Select(t => t.TenantId!.Value).Distinct().ToList();
-        var tenantNames = await db.Tenants.Where(t => tenantIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
+        var tenantNames = await db.Tenants.Where(t => EF.Parameter(tenantIds).Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
         var canWrite = CanWrite(c);
         var messageId = await db.Messages.Where(m => m.ChangeId == c.Id).Select(m => m.Id).FirstOrDefaultAsync(ct);
         // A customer sees whether it is targeted, never which other tenants are.

@@ -1,3 +1,4 @@
+using ChangeDesk.Data;
 using ChangeDesk.Audit;
 using ChangeDesk.Responsibility;
 
@@ -13,7 +14,7 @@ public enum Phase
 /// <summary>A role-specific item of the seed's "Change process overview", due from one party of one change.</summary>
 public sealed class ChecklistTask : IAudited
 {
-    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid Id { get; init; } = Ids.NewV7();
     public int ChangeId { get; init; }
     public Phase Phase { get; init; }
     public Party Party { get; init; }

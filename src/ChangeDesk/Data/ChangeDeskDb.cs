@@ -38,6 +38,7 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
     public DbSet<MessageRevision> MessageRevisions => Set<MessageRevision>();
     public DbSet<MessageViewState> MessageViewStates => Set<MessageViewState>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<EmailContent> EmailContents => Set<EmailContent>();
     public DbSet<NotificationPreference> NotificationPreferences => Set<NotificationPreference>();
     public DbSet<TenantNotificationSettings> TenantNotificationSettings => Set<TenantNotificationSettings>();
     public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
@@ -73,12 +74,15 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
 
     public CurrentUser Actor => user;
 
+    /// <summary>Names the tenant filter of messages, for queries reaching messages through MessageTenants, which has its own.</summary>
+    public const string MessagePostedFilter = "message-posted-to-tenant";
+
     protected override void OnModelCreating(ModelBuilder b)
     {
         // Guid keys are assigned by the application (version 7, time-ordered), so new rows added through a
         // navigation are inserted rather than mistaken for existing ones.
         foreach (var entity in new[] { typeof(Tenant), typeof(User), typeof(ApiToken), typeof(ResponsibilityOverride), typeof(Mitigation), typeof(ChecklistTask), typeof(MessageRevision),
-                     typeof(OutboxMessage), typeof(NotificationPreference), typeof(WebhookEndpoint), typeof(WebhookDelivery),
+                     typeof(OutboxMessage), typeof(EmailContent), typeof(NotificationPreference), typeof(WebhookEndpoint), typeof(WebhookDelivery),
                      typeof(ChangeApproval), typeof(TenantApprover), typeof(SupportRequest), typeof(SupportComment), typeof(SupportAttachment), typeof(Release), typeof(TenantRing), typeof(TenantRollout), typeof(RingRollout),
                      typeof(RolloutPause), typeof(BlackoutWindow), typeof(SignalAggregate), typeof(SignalBucket) })
         {
@@ -167,12 +171,14 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
             e.HasOne<Release>().WithMany().HasForeignKey(m => m.ReleaseId).OnDelete(DeleteBehavior.Restrict);
             e.HasMany(m => m.Tenants).WithOne().HasForeignKey(t => t.MessageId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(m => m.Revisions).WithOne().HasForeignKey(r => r.MessageId).OnDelete(DeleteBehavior.Cascade);
-            e.HasQueryFilter(m => VisibleTenantId == null || m.Tenants.Any(t => t.TenantId == VisibleTenantId));
+            e.HasQueryFilter(MessagePostedFilter, m => VisibleTenantId == null || m.Tenants.Any(t => t.TenantId == VisibleTenantId));
         });
         b.Entity<MessageTenant>(e =>
         {
             e.HasKey(t => new { t.TenantId, t.MessageId });
             e.HasIndex(t => t.MessageId);
+            // A tenant's Message Center newest first; with the message id it answers a page without reading the postings.
+            e.HasIndex(t => new { t.TenantId, t.LastModifiedDateTime, t.MessageId });
             e.HasOne<Tenant>().WithMany().HasForeignKey(t => t.TenantId).OnDelete(DeleteBehavior.Cascade);
             e.HasQueryFilter(t => VisibleTenantId == null || t.TenantId == VisibleTenantId);
         });
@@ -193,10 +199,14 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         {
             e.ToTable("Outbox");
             e.HasIndex(o => o.DedupKey).IsUnique();
-            e.HasIndex(o => new { o.Channel, o.SentAt, o.DeadAt, o.DueAt });
-            e.HasIndex(o => o.LeaseOwner);
+            // The rows waiting to be sent, in the order senders claim them (due time, then id: the rows of one announce share
+            // a due time). Partial, so it holds the backlog rather than every email ever sent. Claims, renewals and marks
+            // find rows by id, so the lease owner needs no index of its own.
+            e.HasIndex(o => new { o.Channel, o.DueAt, o.Id }, "IX_Outbox_Pending").HasFilter("\"SentAt\" IS NULL AND \"DeadAt\" IS NULL");
             e.HasIndex(o => new { o.TenantId, o.CreatedAt });
             e.Ignore(o => o.EmailMessageId);
+            // No foreign key to EmailContents: a content is written in the transaction of the emails that use it and never
+            // deleted, and an index for a key constraint would slow the insert of every email.
             e.HasQueryFilter(o => VisibleTenantId == null || o.TenantId == VisibleTenantId);
         });
         b.Entity<NotificationPreference>(e =>
@@ -401,7 +411,8 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken ct = default)
     {
-        if (ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added))
+        var bulkRows = bulk.Where(b => b.Rows.Count > 0).ToList();
+        if (ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added) || bulkRows.Any(b => b.Entity.ClrType == typeof(OutboxMessage)))
         {
             OutboxWritten = true;
         }
@@ -409,7 +420,8 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
             .Where(e => e.Entity is IAudited && e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
             .Select(e => new PendingAudit(e, e.State, e.State == EntityState.Added ? null : Snapshot(e, original: true)))
             .ToList();
-        if (pending.Count == 0)
+        var bulkAudited = bulkRows.Where(b => typeof(IAudited).IsAssignableFrom(b.Entity.ClrType)).ToList();
+        if (pending.Count == 0 && bulkRows.Count == 0)
         {
             return await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
         }
@@ -417,13 +429,23 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         var ownTransaction = Database.CurrentTransaction is null ? await Database.BeginTransactionAsync(ct) : null;
         try
         {
-            await LockWritesAsync(ct);
+            if (pending.Count > 0 || bulkAudited.Count > 0)
+            {
+                await LockWritesAsync(ct);
+            }
             var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
-            await AppendAuditAsync(pending, ct);
+            // After the tracked rows, which the bulk rows may refer to (a message's tenants, a change's checklist).
+            foreach (var table in bulkRows)
+            {
+                await WriteBulkAsync(table, ct);
+                written += table.Rows.Count;
+            }
+            await AppendAuditAsync(pending, bulkAudited, ct);
             if (ownTransaction is not null)
             {
                 await ownTransaction.CommitAsync(ct);
             }
+            bulk.Clear();
             AuditOperation = null;
             return written;
         }
@@ -436,6 +458,32 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         }
     }
 
+    readonly List<BulkTable> bulk = [];
+
+    /// <summary>
+    /// Queues rows for the next save to insert in its transaction without tracking them: for the thousands of rows one
+    /// action can write (a post's tenants, its emails, every tenant's checklist items), where a tracked entity each costs
+    /// more than the write. Audited rows get their audit records as tracked ones do. The rows stay untracked.
+    /// </summary>
+    public void AddBulk<T>(IEnumerable<T> rows) where T : class
+    {
+        var entity = Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not an entity type.");
+        var table = bulk.FirstOrDefault(b => b.Entity == entity);
+        if (table is null)
+        {
+            table = new BulkTable(entity);
+            bulk.Add(table);
+        }
+        table.Rows.AddRange(rows);
+    }
+
+    /// <summary>Takes back queued rows that the next save should not write after all.</summary>
+    public void DiscardBulk<T>(Func<T, bool> discard) where T : class =>
+        bulk.FirstOrDefault(b => b.Entity.ClrType == typeof(T))?.Rows.RemoveAll(row => discard((T)row));
+
+    /// <summary>Writes queued rows in the current transaction; PostgreSQL overrides this with a binary COPY.</summary>
+    protected virtual Task WriteBulkAsync(BulkTable table, CancellationToken ct) => table.InsertAsync(this, ct);
+
     /// <summary>
     /// Serialises writers that number things (audit records, messages) inside the current transaction. SQLite's
     /// immediate transactions already hold the database's write lock.
@@ -444,7 +492,7 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
 
     sealed record PendingAudit(EntityEntry Entry, EntityState State, string? Before);
 
-    async Task AppendAuditAsync(List<PendingAudit> pending, CancellationToken ct)
+    async Task AppendAuditAsync(List<PendingAudit> pending, List<BulkTable> bulkAudited, CancellationToken ct)
     {
         var last = await AuditRecords.IgnoreQueryFilters()
             .OrderByDescending(r => r.Sequence)
@@ -453,25 +501,61 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         var sequence = last?.Sequence ?? 0;
         var previous = last?.Hash ?? AuditChain.GenesisHash;
         var at = AuditChain.Normalize(clock.GetUtcNow());
-        foreach (var p in pending)
+        var records = new BulkTable(Model.FindEntityType(typeof(AuditRecord))!);
+        void Append(IAudited audited, string entityType, string entityId, string action, string? before, string? after)
         {
-            var audited = (IAudited)p.Entry.Entity;
-            var after = p.State == EntityState.Deleted ? null : Snapshot(p.Entry, original: false);
-            var entityId = string.Join(",", p.Entry.Metadata.FindPrimaryKey()!.Properties.Select(k => p.Entry.Property(k.Name).CurrentValue));
-            var action = p.State switch { EntityState.Added => "created", EntityState.Deleted => "deleted", _ => "updated" };
             sequence++;
             var hash = AuditChain.ComputeHash(sequence, at, user.Id, user.Name, audited.AuditTenantId, audited.AuditChangeId,
-                p.Entry.Metadata.ClrType.Name, entityId, action, AuditOperation, p.Before, after, previous);
-            AuditRecords.Add(new AuditRecord
+                entityType, entityId, action, AuditOperation, before, after, previous);
+            records.Rows.Add(new AuditRecord
             {
                 Sequence = sequence, At = at, ActorId = user.Id, ActorName = user.Name,
                 TenantId = audited.AuditTenantId, ChangeId = audited.AuditChangeId,
-                EntityType = p.Entry.Metadata.ClrType.Name, EntityId = entityId, Action = action, Operation = AuditOperation,
-                Before = p.Before, After = after, PreviousHash = previous, Hash = hash,
+                EntityType = entityType, EntityId = entityId, Action = action, Operation = AuditOperation,
+                Before = before, After = after, PreviousHash = previous, Hash = hash,
             });
             previous = hash;
         }
-        await base.SaveChangesAsync(true, ct);
+        foreach (var p in pending)
+        {
+            var after = p.State == EntityState.Deleted ? null : Snapshot(p.Entry, original: false);
+            var entityId = string.Join(",", p.Entry.Metadata.FindPrimaryKey()!.Properties.Select(k => p.Entry.Property(k.Name).CurrentValue));
+            var action = p.State switch { EntityState.Added => "created", EntityState.Deleted => "deleted", _ => "updated" };
+            Append((IAudited)p.Entry.Entity, p.Entry.Metadata.ClrType.Name, entityId, action, p.Before, after);
+        }
+        foreach (var table in bulkAudited)
+        {
+            var key = table.Entity.FindPrimaryKey()!.Properties.Select(k => table.Columns.Single(c => c.Property == k)).ToList();
+            // The snapshot a tracked insert gets (properties by name, in ordinal order), written value by value rather than
+            // through a dictionary per row: the same JSON, for tens of thousands of rows.
+            var audited = table.Columns.Where(c => c.Property.PropertyInfo?.IsDefined(typeof(NotAuditedAttribute), false) != true)
+                .OrderBy(c => c.Property.Name, StringComparer.Ordinal).Select(c => (Column: c, Name: JsonEncodedText.Encode(c.Property.Name))).ToList();
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using var json = new Utf8JsonWriter(buffer);
+            foreach (var row in table.Rows)
+            {
+                buffer.ResetWrittenCount();
+                json.Reset();
+                json.WriteStartObject();
+                foreach (var (column, name) in audited)
+                {
+                    json.WritePropertyName(name);
+                    if (column.ClrValue(row) is { } value)
+                    {
+                        JsonSerializer.Serialize(json, value, value.GetType(), SnapshotJson);
+                    }
+                    else
+                    {
+                        json.WriteNullValue();
+                    }
+                }
+                json.WriteEndObject();
+                json.Flush();
+                Append((IAudited)row, table.Entity.ClrType.Name, string.Join(",", key.Select(k => k.ClrValue(row))), "created", null,
+                    System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+            }
+        }
+        await WriteBulkAsync(records, ct);
     }
 
     // Enum values by name, so the history stays readable and keeps its meaning if an enum is reordered.

@@ -16,6 +16,9 @@ public sealed class DatabaseOptions
 
     /// <summary>Apply pending migrations when the service starts (on in Development).</summary>
     public bool MigrateOnStart { get; set; }
+
+    /// <summary>SQLite only: bytes of the database file read through memory-mapped I/O (0 turns it off).</summary>
+    public long SqliteMmapSize { get; set; } = 256L * 1024 * 1024;
 }
 
 public static class DatabaseSetup
@@ -27,8 +30,9 @@ public static class DatabaseSetup
         switch (options.Provider.ToLowerInvariant())
         {
             case "sqlite":
+                var tuning = new SqliteTuning(options.SqliteMmapSize);
                 services.AddDbContext<ChangeDeskDb, SqliteChangeDeskDb>((sp, o) => o.UseSqlite(PrepareSqlite(options.ConnectionString, contentRoot))
-                    .AddInterceptors(sp.GetRequiredService<Notifications.OutboxCommitSignal>())
+                    .AddInterceptors(sp.GetRequiredService<Notifications.OutboxCommitSignal>(), tuning)
                     // SQLite changes a column by rebuilding its table with foreign keys off, which cannot happen inside the
                     // migration's transaction; EF warns about that on every new database. Upgrades start from a backup
                     // (docs/operations.md), so this is information rather than a warning.

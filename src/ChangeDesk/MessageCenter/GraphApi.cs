@@ -54,12 +54,12 @@ public static class GraphApi
     {
         var tenant = await TenantAsync(http, center, ct);
         var options = MessageOData.Parse(http.Request.Query);
-        var filtered = MessageOData.ApplyFilter(center.Messages(tenant), options);
+        var filtered = MessageOData.ApplyFilter(center.Posted(tenant), options);
         var pageSize = PageSize(http);
         // $skip is an Int64; a cast would wrap (2^32 became 0, the first page). Past int range nothing is left anyway.
         var skip = (int)Math.Min(options.Skip ?? 0, int.MaxValue - MaxPageSize);
         var take = options.Top is { } top ? (int)Math.Min(top, pageSize) : pageSize;
-        var rows = await center.RowsAsync(MessageOData.ApplyOrder(filtered, options).Skip(skip).Take(take + 1), ct, withBody: true);
+        var rows = await center.RowsAsync(MessageOData.ApplyOrder(filtered, options).Skip(skip).Take(take + 1).Select(p => p.Message), ct, withBody: true);
         var more = rows.Count > take && (options.Top is null || options.Top > take);
         var result = new JsonObject { ["@odata.context"] = $"{BaseUrl(http)}/$metadata#admin/serviceAnnouncement/messages" };
         if (options.Count)
@@ -82,7 +82,7 @@ public static class GraphApi
     {
         var tenant = await TenantAsync(http, center, ct);
         var options = MessageOData.Parse(http.Request.Query);
-        var count = await MessageOData.ApplyFilter(center.Messages(tenant), options).CountAsync(ct);
+        var count = await MessageOData.ApplyFilter(center.Posted(tenant), options).CountAsync(ct);
         return Results.Text(count.ToString(CultureInfo.InvariantCulture), "text/plain; charset=utf-8");
     }
 

@@ -1,3 +1,4 @@
+using ChangeDesk.Data;
 using ChangeDesk.Audit;
 
 namespace ChangeDesk.MessageCenter;
@@ -88,12 +89,25 @@ public sealed class MessageTenant
     public required string MessageId { get; init; }
     public Guid TenantId { get; init; }
     public DateTimeOffset PostedAt { get; init; }
+
+    /// <summary>
+    /// The message's <see cref="Message.LastModifiedDateTime"/>, kept in step by <see cref="MessagePublisher"/>: with the
+    /// tenant it indexes a tenant's Message Center newest first, so a page of it is read without sorting all its messages.
+    /// </summary>
+    public DateTimeOffset LastModifiedDateTime { get; set; }
+}
+
+/// <summary>A message as posted to one tenant: what the Message Center lists are queried over.</summary>
+public sealed class PostedMessage
+{
+    public required MessageTenant Posting { get; init; }
+    public required Message Message { get; init; }
 }
 
 /// <summary>A superseded version of a message, kept so tenants can see what changed and when.</summary>
 public sealed class MessageRevision
 {
-    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid Id { get; init; } = Ids.NewV7();
     public required string MessageId { get; init; }
     public int Version { get; init; }
     public DateTimeOffset ReplacedAt { get; init; }

@@ -78,8 +78,20 @@ public sealed class MessageCenterService(ChangeDeskDb db, CurrentUser user)
         await db.MessageTenants.Where(t => t.MessageId == id).OrderBy(t => t.TenantId).Select(t => (Guid?)t.TenantId).FirstOrDefaultAsync(ct);
 
     /// <summary>The messages posted to a tenant; compose filters on it and they run in the database.</summary>
-    public IQueryable<Message> Messages(Guid tenant) =>
-        db.Messages.AsNoTracking().Where(m => m.Tenants.Any(t => t.TenantId == tenant));
+    public IQueryable<Message> Messages(Guid tenant) => Posted(db, tenant).Select(p => p.Message);
+
+    /// <summary>The messages posted to a tenant with their posting, whose copy of the modification time orders a list by index.</summary>
+    public IQueryable<PostedMessage> Posted(Guid tenant) => Posted(db, tenant);
+
+    /// <summary>
+    /// Driven from the tenant's rows of MessageTenants (their index starts with the tenant), so the database reads one
+    /// tenant's messages instead of testing every message for the tenant. MessageTenants keeps its tenant filter, which is
+    /// the one Messages would add (a customer sees the messages posted to it), so Messages' own is not evaluated again.
+    /// </summary>
+    public static IQueryable<PostedMessage> Posted(ChangeDeskDb db, Guid tenant) =>
+        db.MessageTenants.AsNoTracking().Where(t => t.TenantId == tenant)
+            .Join(db.Messages.IgnoreQueryFilters([ChangeDeskDb.MessagePostedFilter]).AsNoTracking(), t => t.MessageId, m => m.Id,
+                (t, m) => new PostedMessage { Posting = t, Message = m });
 
     IQueryable<MessageViewState> MyStates => db.MessageViewStates.Where(v => v.UserId == user.Id);
 

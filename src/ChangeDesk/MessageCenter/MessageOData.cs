@@ -119,16 +119,16 @@ public static class MessageOData
         }
     }
 
-    public static IQueryable<Message> ApplyFilter(IQueryable<Message> source, MessageQueryOptions options) =>
+    public static IQueryable<PostedMessage> ApplyFilter(IQueryable<PostedMessage> source, MessageQueryOptions options) =>
         options.Filter is null ? source : source.Where(Predicate(options.Filter));
 
-    public static IQueryable<Message> ApplyOrder(IQueryable<Message> source, MessageQueryOptions options)
+    public static IQueryable<PostedMessage> ApplyOrder(IQueryable<PostedMessage> source, MessageQueryOptions options)
     {
-        IOrderedQueryable<Message>? ordered = null;
+        IOrderedQueryable<PostedMessage>? ordered = null;
         for (var clause = options.OrderBy; clause is not null; clause = clause.ThenBy)
         {
-            var parameter = Expression.Parameter(typeof(Message), "m");
-            var key = new Translator(parameter).Translate(clause.Expression);
+            var parameter = Expression.Parameter(typeof(PostedMessage), "p");
+            var key = Translator.For(parameter).Translate(clause.Expression);
             if (key.Type == typeof(List<string>))
             {
                 throw GraphException.InvalidRequest("$orderby cannot sort by a collection property.");
@@ -141,29 +141,37 @@ public static class MessageOData
                 (false, false) => "ThenBy",
                 _ => "ThenByDescending",
             };
-            var call = Expression.Call(typeof(Queryable), method, [typeof(Message), key.Type], (ordered ?? source).Expression, Expression.Quote(lambda));
-            ordered = (IOrderedQueryable<Message>)source.Provider.CreateQuery<Message>(call);
+            var call = Expression.Call(typeof(Queryable), method, [typeof(PostedMessage), key.Type], (ordered ?? source).Expression, Expression.Quote(lambda));
+            ordered = (IOrderedQueryable<PostedMessage>)source.Provider.CreateQuery<PostedMessage>(call);
         }
-        // A stable order makes $skip paging deterministic.
+        // A stable order makes $skip paging deterministic. Newest first reads the (tenant, lastModifiedDateTime) index.
         return ordered is null
-            ? source.OrderByDescending(m => m.LastModifiedDateTime).ThenByDescending(m => m.Number)
-            : ordered.ThenByDescending(m => m.Number);
+            ? source.OrderByDescending(p => p.Posting.LastModifiedDateTime).ThenByDescending(p => p.Message.Number)
+            : ordered.ThenByDescending(p => p.Message.Number);
     }
 
-    static Expression<Func<Message, bool>> Predicate(FilterClause filter)
+    static Expression<Func<PostedMessage, bool>> Predicate(FilterClause filter)
     {
-        var parameter = Expression.Parameter(typeof(Message), "m");
-        var body = new Translator(parameter).Translate(filter.Expression);
+        var parameter = Expression.Parameter(typeof(PostedMessage), "p");
+        var body = Translator.For(parameter).Translate(filter.Expression);
         if (body.Type != typeof(bool))
         {
             throw GraphException.InvalidRequest("$filter must be a boolean expression.");
         }
-        return Expression.Lambda<Func<Message, bool>>(body, parameter);
+        return Expression.Lambda<Func<PostedMessage, bool>>(body, parameter);
     }
 
-    sealed class Translator(ParameterExpression message)
+    /// <summary>
+    /// Translates over a posted message: message properties, except the modification time, which is read from the posting's
+    /// copy (the same value) so filters and sorts on it use the (tenant, lastModifiedDateTime) index.
+    /// </summary>
+    sealed class Translator(Expression message, Expression lastModified)
     {
         readonly Dictionary<string, ParameterExpression> lambdas = [];
+
+        public static Translator For(ParameterExpression posted) =>
+            new(Expression.Property(posted, nameof(PostedMessage.Message)),
+                Expression.Property(Expression.Property(posted, nameof(PostedMessage.Posting)), nameof(MessageTenant.LastModifiedDateTime)));
 
         static readonly MethodInfo StringContains = typeof(string).GetMethod(nameof(string.Contains), [typeof(string)])!;
         static readonly MethodInfo StringStartsWith = typeof(string).GetMethod(nameof(string.StartsWith), [typeof(string)])!;
@@ -189,9 +197,9 @@ public static class MessageOData
         };
 
         Expression Member(string name) =>
-            Members.TryGetValue(name, out var member)
-                ? Expression.Property(message, member)
-                : throw GraphException.InvalidRequest($"Filtering or sorting by '{name}' is not supported.");
+            !Members.TryGetValue(name, out var member) ? throw GraphException.InvalidRequest($"Filtering or sorting by '{name}' is not supported.")
+            : member == nameof(Message.LastModifiedDateTime) ? lastModified
+            : Expression.Property(message, member);
 
         static Expression AsBool(Expression e) => e.Type == typeof(bool?) ? Expression.Equal(e, Expression.Constant(true, typeof(bool?))) : e;
 

@@ -32,11 +32,8 @@ public sealed class MessagePublisher(
         };
         Apply(message, content, now);
         var recipients = await RecipientsAsync(change, ct);
-        foreach (var tenant in recipients)
-        {
-            message.Tenants.Add(new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now });
-        }
         db.Messages.Add(message);
+        db.AddBulk(recipients.Select(tenant => new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now, LastModifiedDateTime = now }));
         await notifier.MessagePostedAsync(message, recipients, isUpdate: false, changedFields: null, ct);
     }
 
@@ -56,7 +53,7 @@ public sealed class MessagePublisher(
         message.Tenants.RemoveAll(t => !recipients.Contains(t.TenantId));
         foreach (var tenant in added)
         {
-            message.Tenants.Add(new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now });
+            message.Tenants.Add(new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now, LastModifiedDateTime = message.LastModifiedDateTime });
         }
         if (changed.Count == 0)
         {
@@ -82,6 +79,17 @@ public sealed class MessagePublisher(
         });
         message.Version++;
         Apply(message, content, now);
+        // The postings' copy of the time orders each tenant's list: one statement for the stored ones, however many tenants.
+        await db.MessageTenants.IgnoreQueryFilters().Where(t => t.MessageId == message.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastModifiedDateTime, now), ct);
+        foreach (var posting in db.ChangeTracker.Entries<MessageTenant>().Where(e => e.Entity.MessageId == message.Id))
+        {
+            posting.Property(t => t.LastModifiedDateTime).CurrentValue = now;
+            if (posting.State != EntityState.Added)
+            {
+                posting.Property(t => t.LastModifiedDateTime).OriginalValue = now;
+            }
+        }
         await notifier.MessagePostedAsync(message, tenants, isUpdate: true, changedFields: string.Join(", ", changed), ct);
         // Everyone should notice the update: it is unread again for all.
         await db.MessageViewStates.Where(v => v.MessageId == message.Id).ExecuteUpdateAsync(s => s.SetProperty(v => v.IsRead, false), ct);
@@ -104,7 +112,7 @@ public sealed class MessagePublisher(
         Apply(message, content, now);
         foreach (var tenant in tenants)
         {
-            message.Tenants.Add(new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now });
+            message.Tenants.Add(new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now, LastModifiedDateTime = now });
         }
         db.Messages.Add(message);
         await notifier.MessagePostedAsync(message, tenants, isUpdate: false, changedFields: null, ct);

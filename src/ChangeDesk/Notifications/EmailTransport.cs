@@ -28,7 +28,7 @@ public sealed class EmailOptions
 }
 
 /// <summary>
-/// Delivers a batch of emails over one connection: to the SMTP server when one is configured, otherwise into
+/// Delivers emails over one connection: to the SMTP server when one is configured, otherwise into
 /// the pickup folder (one .eml file per message, named by its outbox id, so a resend overwrites rather than
 /// duplicates).
 /// </summary>

@@ -9,57 +9,92 @@ namespace ChangeDesk.Notifications;
 
 /// <summary>
 /// Turns events into outbox rows (emails per recipient, payloads per webhook endpoint) in the caller's
-/// transaction. Nothing is sent here: the senders deliver once the transaction has committed.
+/// transaction, queued as bulk rows for its next save. Nothing is sent here: the senders deliver once the
+/// transaction has committed.
 /// </summary>
 public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvider clock, Approvals.ApprovalLinks links)
 {
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>
+    /// Dedup keys queued in this unit of work. Asking the change tracker instead (DbSet.Local) runs DetectChanges over
+    /// every tracked entity for each row, which made an announce to thousands of tenants quadratic.
+    /// </summary>
+    readonly HashSet<string> queued = [];
+
+    /// <summary>The outbox rows and email contents queued in this unit of work (bulk rows, not tracked).</summary>
+    readonly List<OutboxMessage> rows = [];
+    readonly Dictionary<EmailTemplates.Email, EmailContent> contents = new(ReferenceEqualityComparer.Instance);
+
     public sealed record Recipient(string Email, string? Name, NotificationPreference Preference);
 
     /// <summary>People of a tenant (and its extra addresses) with their preferences; defaults where unset.</summary>
-    public async Task<List<Recipient>> RecipientsAsync(Guid tenantId, CancellationToken ct)
+    public async Task<List<Recipient>> RecipientsAsync(Guid tenantId, CancellationToken ct) =>
+        (await RecipientsAsync([tenantId], ct))[tenantId];
+
+    /// <summary>The recipients of many tenants, loaded with two queries rather than two per tenant.</summary>
+    public async Task<Dictionary<Guid, List<Recipient>>> RecipientsAsync(IReadOnlyCollection<Guid> tenantIds, CancellationToken ct)
     {
+        var result = tenantIds.Distinct().ToDictionary(t => t, _ => new List<Recipient>());
+        // The tenants travel as one array parameter (see MatrixService.ForTenantsAsync).
+        var ids = result.Keys.ToList();
         var users = await db.Users.IgnoreQueryFilters().AsNoTracking()
-            .Where(u => u.TenantId == tenantId && !u.IsDisabled)
-            .Select(u => new { u.Id, u.Email, u.DisplayName }).ToListAsync(ct);
+            .Where(u => u.TenantId != null && EF.Parameter(ids).Contains(u.TenantId.Value) && !u.IsDisabled)
+            .OrderBy(u => u.TenantId).ThenBy(u => u.Id)
+            .Select(u => new { u.Id, TenantId = u.TenantId!.Value, u.Email, u.DisplayName }).ToListAsync(ct);
         var prefs = await db.NotificationPreferences.IgnoreQueryFilters().AsNoTracking()
-            .Where(p => p.TenantId == tenantId).ToListAsync(ct);
+            .Where(p => p.TenantId != null && EF.Parameter(ids).Contains(p.TenantId.Value))
+            .OrderBy(p => p.TenantId).ThenBy(p => p.Id).ToListAsync(ct);
         var byUser = prefs.Where(p => p.UserId != null).ToDictionary(p => p.UserId!.Value);
-        var list = users.Select(u => new Recipient(u.Email, u.DisplayName, byUser.GetValueOrDefault(u.Id) ?? NotificationPreference.Default(u.Id, tenantId))).ToList();
-        list.AddRange(prefs.Where(p => p.UserId == null && p.Email != null).Select(p => new Recipient(p.Email!, null, p)));
-        return list;
+        foreach (var u in users)
+        {
+            result[u.TenantId].Add(new Recipient(u.Email, u.DisplayName, byUser.GetValueOrDefault(u.Id) ?? NotificationPreference.Default(u.Id, u.TenantId)));
+        }
+        foreach (var p in prefs.Where(p => p.UserId == null && p.Email != null))
+        {
+            result[p.TenantId!.Value].Add(new Recipient(p.Email!, null, p));
+        }
+        return result;
     }
 
     public async Task MessagePostedAsync(Message message, IReadOnlyCollection<Guid> tenantIds, bool isUpdate, string? changedFields, CancellationToken ct)
     {
+        if (tenantIds.Count == 0)
+        {
+            return;
+        }
         var now = clock.GetUtcNow();
         var requiresAction = message.Category == MessageCategory.PlanForChange || message.ActionRequiredByDateTime is not null || message.Consent != "none";
-        var names = await db.Tenants.IgnoreQueryFilters().Where(t => tenantIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
+        var ids = tenantIds.Distinct().ToList();
+        var names = await db.Tenants.IgnoreQueryFilters().AsNoTracking().Where(t => EF.Parameter(ids).Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
+        var recipients = await RecipientsAsync(tenantIds, ct);
+        var endpoints = await EndpointsAsync(ct);
         var eventType = isUpdate ? WebhookEvents.MessageUpdated : WebhookEvents.MessagePosted;
+        var link = service.LinkTo($"/message-center/{message.Id}");
+        var preferences = service.LinkTo("/account/notifications");
         foreach (var tenant in tenantIds)
         {
-            var link = service.LinkTo($"/message-center/{message.Id}");
             var answer = message.Consent != "none" && message.OwnerTenantId is null && message.ChangeId is { } changeId
                 ? links.LinkFor(changeId, tenant, message.StartDateTime > now ? message.StartDateTime : now.AddDays(7))
                 : null;
-            var email = EmailTemplates.MessagePost(message, names.GetValueOrDefault(tenant, "your tenant"), link, service.LinkTo("/account/notifications"), isUpdate, changedFields, answer);
-            foreach (var r in await RecipientsAsync(tenant, ct))
+            EmailTemplates.Email? email = null;
+            foreach (var r in recipients[tenant])
             {
                 if (r.Preference.Mode != DeliveryMode.Immediately
                     || !r.Preference.Wants(message.Category, message.Severity, message.Services, message.IsMajorChange, isUpdate, requiresAction))
                 {
                     continue;
                 }
+                email ??= EmailTemplates.MessagePost(message, names.GetValueOrDefault(tenant, "your tenant"), link, preferences, isUpdate, changedFields, answer);
                 Email(eventType, r.Email, r.Name, tenant, message.ChangeId, message.Id, email, $"{message.Id}:v{message.Version}", now);
             }
-            await WebhookAsync(eventType, tenant, message.ChangeId, $"{message.Id}:v{message.Version}:{tenant}", new
+            Webhook(endpoints, eventType, tenant, message.ChangeId, $"{message.Id}:v{message.Version}:{tenant}", new
             {
                 messageId = message.Id, version = message.Version, tenantId = tenant, changeId = message.ChangeId, releaseId = message.ReleaseId, title = message.Title,
                 category = message.Category, severity = message.Severity, services = message.Services, tags = message.Tags,
                 startDateTime = message.StartDateTime, actionRequiredByDateTime = message.ActionRequiredByDateTime, consent = message.Consent,
-                changedFields, link = service.LinkTo($"/message-center/{message.Id}"),
-            }, now, ct);
+                changedFields, link,
+            }, now);
         }
         await DropStoredAsync(ct);
     }
@@ -71,31 +106,55 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
     /// </summary>
     async Task DropStoredAsync(CancellationToken ct)
     {
-        var added = db.ChangeTracker.Entries<OutboxMessage>().Where(e => e.State == EntityState.Added).ToList();
-        if (added.Count == 0)
+        if (rows.Count == 0)
         {
             return;
         }
-        var keys = added.Select(e => e.Entity.DedupKey).ToList();
-        var stored = (await db.Outbox.IgnoreQueryFilters().Where(o => keys.Contains(o.DedupKey)).Select(o => o.DedupKey).ToListAsync(ct)).ToHashSet();
-        foreach (var entry in added.Where(e => stored.Contains(e.Entity.DedupKey)))
+        var keys = rows.Select(r => r.DedupKey).ToList();
+        var stored = (await db.Outbox.IgnoreQueryFilters().Where(o => EF.Parameter(keys).Contains(o.DedupKey)).Select(o => o.DedupKey).ToListAsync(ct)).ToHashSet();
+        if (stored.Count == 0)
         {
-            entry.State = EntityState.Detached;
+            return;
+        }
+        db.DiscardBulk<OutboxMessage>(r => stored.Contains(r.DedupKey));
+        rows.RemoveAll(r => stored.Contains(r.DedupKey));
+        // Content that no queued email uses any more is not written either.
+        var used = rows.Where(r => r.ContentId is not null).Select(r => r.ContentId!.Value).ToHashSet();
+        db.DiscardBulk<EmailContent>(c => !used.Contains(c.Id));
+        foreach (var (email, content) in contents.Where(c => !used.Contains(c.Value.Id)).ToList())
+        {
+            contents.Remove(email);
         }
     }
 
+    /// <summary>
+    /// Queues an email. Its body is stored once per rendered email (<see cref="EmailContent"/>): the recipients an email
+    /// object is queued for share it, as the people of one tenant share their announcement.
+    /// </summary>
     public void Email(string eventType, string address, string? name, Guid? tenant, int? changeId, string? messageId, EmailTemplates.Email email, string dedup, DateTimeOffset now)
     {
         var key = $"email:{eventType}:{dedup}:{address.ToLowerInvariant()}";
-        if (db.Outbox.Local.Any(o => o.DedupKey == key))
+        if (!queued.Add(key))
         {
             return;
         }
-        db.Outbox.Add(new OutboxMessage
+        if (!contents.TryGetValue(email, out var content))
+        {
+            content = new EmailContent { Text = email.Text, Html = email.Html, CreatedAt = now };
+            contents[email] = content;
+            db.AddBulk([content]);
+        }
+        Queue(new OutboxMessage
         {
             Channel = Channels.Email, EventType = eventType, Recipient = address, RecipientName = name, TenantId = tenant, ChangeId = changeId,
-            MessageId = messageId, Subject = email.Subject, Body = email.Text, HtmlBody = email.Html, DedupKey = key, CreatedAt = now, DueAt = now,
+            MessageId = messageId, Subject = email.Subject, Body = "", ContentId = content.Id, DedupKey = key, CreatedAt = now, DueAt = now,
         });
+    }
+
+    void Queue(OutboxMessage row)
+    {
+        rows.Add(row);
+        db.AddBulk([row]);
     }
 
     /// <summary>Queues an event for every active endpoint that wants it: the tenant's own, and the provider's.</summary>
@@ -103,18 +162,37 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
     {
         var endpoints = await db.WebhookEndpoints.IgnoreQueryFilters().AsNoTracking()
             .Where(e => e.IsActive && (e.TenantId == null || e.TenantId == tenant)).ToListAsync(ct);
-        foreach (var endpoint in endpoints.Where(e => e.Wants(eventType)))
+        Webhook(endpoints, eventType, tenant, changeId, dedup, data, now);
+    }
+
+    /// <summary>The same event for many tenants, with the endpoints loaded once.</summary>
+    public async Task WebhooksAsync(string eventType, IEnumerable<(Guid? Tenant, int? ChangeId, string Dedup, object Data)> events, DateTimeOffset now, CancellationToken ct)
+    {
+        var endpoints = await EndpointsAsync(ct);
+        foreach (var e in events)
         {
-            var id = Guid.CreateVersion7();
-            var payload = JsonSerializer.Serialize(new { type = eventType, timestamp = now, data }, Json);
+            Webhook(endpoints, eventType, e.Tenant, e.ChangeId, e.Dedup, e.Data, now);
+        }
+    }
+
+    /// <summary>Every active endpoint, loaded once for an event that goes to many tenants.</summary>
+    async Task<List<WebhookEndpoint>> EndpointsAsync(CancellationToken ct) =>
+        await db.WebhookEndpoints.IgnoreQueryFilters().AsNoTracking().Where(e => e.IsActive).ToListAsync(ct);
+
+    void Webhook(List<WebhookEndpoint> endpoints, string eventType, Guid? tenant, int? changeId, string dedup, object data, DateTimeOffset now)
+    {
+        string? payload = null;
+        foreach (var endpoint in endpoints.Where(e => (e.TenantId == null || e.TenantId == tenant) && e.Wants(eventType)))
+        {
             var key = $"webhook:{eventType}:{dedup}:{endpoint.Id}";
-            if (db.Outbox.Local.Any(o => o.DedupKey == key))
+            if (!queued.Add(key))
             {
                 continue;
             }
-            db.Outbox.Add(new OutboxMessage
+            payload ??= JsonSerializer.Serialize(new { type = eventType, timestamp = now, data }, Json);
+            Queue(new OutboxMessage
             {
-                Id = id, Channel = Channels.Webhook, EventType = eventType, Recipient = endpoint.Id.ToString(), TenantId = endpoint.TenantId ?? tenant,
+                Id = Ids.NewV7(), Channel = Channels.Webhook, EventType = eventType, Recipient = endpoint.Id.ToString(), TenantId = endpoint.TenantId ?? tenant,
                 ChangeId = changeId, Body = payload, DedupKey = key, CreatedAt = now, DueAt = now,
             });
         }

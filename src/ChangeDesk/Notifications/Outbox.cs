@@ -1,3 +1,4 @@
+using ChangeDesk.Data;
 namespace ChangeDesk.Notifications;
 
 public static class Channels
@@ -15,7 +16,7 @@ public static class Channels
 /// </summary>
 public sealed class OutboxMessage
 {
-    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid Id { get; init; } = Ids.NewV7();
     public required string Channel { get; init; }
     public required string EventType { get; init; }
 
@@ -28,10 +29,16 @@ public sealed class OutboxMessage
     public string? MessageId { get; init; }
     public string? Subject { get; init; }
 
-    /// <summary>Plain-text email body, or the JSON payload of a webhook.</summary>
+    /// <summary>
+    /// The JSON payload of a webhook. Empty for an email, whose body is its <see cref="ContentId"/>; an email queued before
+    /// contents existed has its plain-text body here (and <see cref="HtmlBody"/>).
+    /// </summary>
     public required string Body { get; init; }
 
     public string? HtmlBody { get; init; }
+
+    /// <summary>The body of an email, shared by every recipient who gets the same text (the people of one tenant).</summary>
+    public Guid? ContentId { get; init; }
 
     /// <summary>One row per event and recipient: enqueueing the same thing twice is a no-op.</summary>
     public required string DedupKey { get; init; }
@@ -47,4 +54,16 @@ public sealed class OutboxMessage
 
     /// <summary>The Message-ID header: stable across retries, so a resend is recognisable.</summary>
     public string EmailMessageId => $"{Id:n}@changedesk";
+}
+
+/// <summary>
+/// An email's body as rendered when the email was queued, stored once for all its recipients. It never changes: an
+/// edit of the message later queues new content, so each recipient gets the text of the version they were sent.
+/// </summary>
+public sealed class EmailContent
+{
+    public Guid Id { get; init; } = Ids.NewV7();
+    public required string Text { get; init; }
+    public string? Html { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
 }

@@ -7,7 +7,7 @@ public sealed class OutboxOptions
 {
     public const string Section = "Outbox";
 
-    public int BatchSize { get; set; } = 50;
+    public int BatchSize { get; set; } = 200;
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(15);
     public int MaxAttempts { get; set; } = 8;
@@ -26,24 +26,45 @@ public sealed class OutboxOptions
 /// </summary>
 public sealed class OutboxStore(ChangeDeskDb db, TimeProvider clock, OutboxOptions options)
 {
+    /// <summary>
+    /// Claims up to a batch of due rows in one statement: an UPDATE of the rows a subquery picks, returning them. On
+    /// PostgreSQL the subquery locks its rows FOR UPDATE SKIP LOCKED, so concurrent claims take different rows instead of
+    /// waiting for each other; SQLite runs one writer at a time, so the statement alone decides. Either way a row is
+    /// claimable only while unleased or its lease has run out (a sender that died).
+    /// </summary>
     public async Task<List<OutboxMessage>> ClaimAsync(string channel, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var candidates = await db.Outbox
-            .Where(o => o.Channel == channel && o.SentAt == null && o.DeadAt == null && o.DueAt <= now && (o.LeaseUntil == null || o.LeaseUntil < now))
-            .OrderBy(o => o.DueAt).ThenBy(o => o.Id)
-            .Select(o => o.Id).Take(options.BatchSize).ToListAsync(ct);
-        if (candidates.Count == 0)
-        {
-            return [];
-        }
         var owner = Guid.NewGuid().ToString("n");
         var until = now + options.Lease;
-        await db.Outbox
-            .Where(o => candidates.Contains(o.Id) && o.SentAt == null && o.DeadAt == null && (o.LeaseUntil == null || o.LeaseUntil < now))
-            .ExecuteUpdateAsync(s => s.SetProperty(o => o.LeaseOwner, owner).SetProperty(o => o.LeaseUntil, until), ct);
-        return await db.Outbox.AsNoTracking().Where(o => o.LeaseOwner == owner).OrderBy(o => o.DueAt).ThenBy(o => o.Id).ToListAsync(ct);
+        var claimed = db.Database.IsNpgsql()
+            ? await db.Outbox.FromSql($"""
+                UPDATE "Outbox" SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
+                WHERE "Id" IN (
+                    SELECT "Id" FROM "Outbox"
+                    WHERE "Channel" = {channel} AND "SentAt" IS NULL AND "DeadAt" IS NULL AND "DueAt" <= {now}
+                      AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
+                    ORDER BY "DueAt", "Id" LIMIT {options.BatchSize}
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING *
+                """).IgnoreQueryFilters().AsNoTracking().ToListAsync(ct)
+            // SQLite stores instants as UTC ticks (see SqliteChangeDeskDb).
+            : await db.Outbox.FromSql($"""
+                UPDATE "Outbox" SET "LeaseOwner" = {owner}, "LeaseUntil" = {until.UtcTicks}
+                WHERE "Id" IN (
+                    SELECT "Id" FROM "Outbox"
+                    WHERE "Channel" = {channel} AND "SentAt" IS NULL AND "DeadAt" IS NULL AND "DueAt" <= {now.UtcTicks}
+                      AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now.UtcTicks})
+                    ORDER BY "DueAt", "Id" LIMIT {options.BatchSize})
+                RETURNING *
+                """).IgnoreQueryFilters().AsNoTracking().ToListAsync(ct);
+        // RETURNING gives no order: send in the claim's order.
+        return claimed.OrderBy(o => o.DueAt).ThenBy(o => o.Id).ToList();
     }
+
+    /// <summary>The bodies of claimed emails, by content id.</summary>
+    public async Task<Dictionary<Guid, EmailContent>> ContentsAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct) =>
+        ids.Count == 0 ? [] : await db.EmailContents.AsNoTracking().Where(c => EF.Parameter(ids).Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
 
     /// <summary>When the next row falls due, so a sender can sleep until then.</summary>
     public async Task<DateTimeOffset?> NextDueAsync(string channel, CancellationToken ct) =>
@@ -58,8 +79,29 @@ public sealed class OutboxStore(ChangeDeskDb db, TimeProvider clock, OutboxOptio
     public async Task<bool> RenewAsync(OutboxMessage row, CancellationToken ct)
     {
         var until = clock.GetUtcNow() + options.Lease;
-        return await db.Outbox.Where(o => o.Id == row.Id && o.LeaseOwner == row.LeaseOwner && o.SentAt == null && o.DeadAt == null)
+        var renewed = await db.Outbox.Where(o => o.Id == row.Id && o.LeaseOwner == row.LeaseOwner && o.SentAt == null && o.DeadAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(o => o.LeaseUntil, until), ct) > 0;
+        if (renewed)
+        {
+            row.LeaseUntil = until;
+        }
+        return renewed;
+    }
+
+    /// <summary>Whether the lease of a claimed row runs out within half a lease: then it is renewed before the row is sent.</summary>
+    public bool LeaseRunningOut(OutboxMessage row) => row.LeaseUntil is not { } until || until - clock.GetUtcNow() < options.Lease / 2;
+
+    /// <summary>Marks rows accepted by the server as sent, in one statement; only those still leased by the claim that sent them.</summary>
+    public async Task MarkSentAsync(IReadOnlyCollection<OutboxMessage> rows, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var claim in rows.GroupBy(r => r.LeaseOwner))
+        {
+            var ids = claim.Select(r => r.Id).ToList();
+            await db.Outbox.Where(o => EF.Parameter(ids).Contains(o.Id) && o.LeaseOwner == claim.Key)
+                .ExecuteUpdateAsync(s => s.SetProperty(o => o.SentAt, now).SetProperty(o => o.Attempts, o => o.Attempts + 1)
+                    .SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTimeOffset?)null), ct);
+        }
     }
 
     public Task MarkSentAsync(OutboxMessage row, CancellationToken ct)

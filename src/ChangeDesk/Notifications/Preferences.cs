@@ -1,3 +1,4 @@
+using ChangeDesk.Data;
 using ChangeDesk.Audit;
 
 namespace ChangeDesk.Notifications;
@@ -16,7 +17,7 @@ public enum DeliveryMode
 /// </summary>
 public sealed class NotificationPreference : IAudited
 {
-    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid Id { get; init; } = Ids.NewV7();
 
     /// <summary>The user, or null for an extra address of the tenant (a shared mailbox).</summary>
     public Guid? UserId { get; init; }

@@ -1,3 +1,4 @@
+using ChangeDesk.Data;
 using System.Security.Cryptography;
 using System.Text;
 using ChangeDesk.Audit;
@@ -32,7 +33,7 @@ public static class WebhookEvents
 /// <summary>An HTTP endpoint that receives signed event payloads, registered by the provider or a tenant.</summary>
 public sealed class WebhookEndpoint : IAudited
 {
-    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid Id { get; init; } = Ids.NewV7();
 
     /// <summary>Null for the provider's endpoints, which receive every tenant's events.</summary>
     public Guid? TenantId { get; init; }
@@ -69,7 +70,7 @@ public sealed class WebhookEndpoint : IAudited
 /// <summary>One attempt to deliver a webhook: what the endpoint answered.</summary>
 public sealed class WebhookDelivery
 {
-    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid Id { get; init; } = Ids.NewV7();
     public Guid EndpointId { get; init; }
     public Guid OutboxId { get; init; }
     public Guid? TenantId { get; init; }

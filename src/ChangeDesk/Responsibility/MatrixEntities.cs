@@ -1,3 +1,4 @@
+using ChangeDesk.Data;
 using ChangeDesk.Audit;
 
 namespace ChangeDesk.Responsibility;
@@ -5,7 +6,7 @@ namespace ChangeDesk.Responsibility;
 /// <summary>A cell of the matrix that differs from the seed: service-wide when TenantId is null.</summary>
 public sealed class ResponsibilityOverride : IAudited
 {
-    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid Id { get; init; } = Ids.NewV7();
     public Guid? TenantId { get; init; }
     public Activity Activity { get; init; }
     public Scope Scope { get; init; }

@@ -27,13 +27,15 @@ public sealed class MatrixService(ChangeDeskDb db, CurrentUser user)
 
     public async Task<Func<Guid, ResponsibilityMatrix>> ForTenantsAsync(IReadOnlyCollection<Guid> tenantIds, CancellationToken ct = default)
     {
+        // One array parameter rather than one parameter per tenant: SQLite binds parameters by name, so thousands of them cost quadratic time.
+        var ids = tenantIds.Distinct().ToList();
         var rows = await db.ResponsibilityOverrides.IgnoreQueryFilters().AsNoTracking()
-            .Where(o => o.TenantId == null || tenantIds.Contains(o.TenantId.Value))
+            .Where(o => o.TenantId == null || EF.Parameter(ids).Contains(o.TenantId.Value))
             .Select(o => new { o.TenantId, o.Activity, o.Scope, o.Responsible })
             .ToListAsync(ct);
         var serviceWide = rows.Where(r => r.TenantId == null).Select(r => (r.Activity, r.Scope, r.Responsible)).ToList();
-        var byTenant = tenantIds.ToDictionary(t => t, t => new ResponsibilityMatrix(serviceWide,
-            rows.Where(r => r.TenantId == t).Select(r => (r.Activity, r.Scope, r.Responsible))));
+        var own = rows.Where(r => r.TenantId != null).ToLookup(r => r.TenantId!.Value, r => (r.Activity, r.Scope, r.Responsible));
+        var byTenant = ids.ToDictionary(t => t, t => new ResponsibilityMatrix(serviceWide, own[t]));
         var fallback = new ResponsibilityMatrix(serviceWide);
         return t => byTenant.GetValueOrDefault(t, fallback);
     }

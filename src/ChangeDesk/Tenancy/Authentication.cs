@@ -71,7 +71,7 @@ public static class Policies
 
 /// <summary>Authenticates `Authorization: Bearer cdk_…` against the hashed API tokens.</summary>
 public sealed class ApiTokenHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ChangeDeskDb db, TimeProvider clock)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ChangeDeskDb db, ApiTokenUsage usage)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -90,13 +90,8 @@ public sealed class ApiTokenHandler(
         {
             return AuthenticateResult.Fail("The bearer token is unknown or revoked.");
         }
-        var now = clock.GetUtcNow();
-        if (found.LastUsedAt is null || now - found.LastUsedAt > TimeSpan.FromMinutes(1))
-        {
-            // Usage time is telemetry, not data: written directly, at most once a minute per token.
-            await db.ApiTokens.IgnoreQueryFilters().Where(t => t.Id == found.Id)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), Context.RequestAborted);
-        }
+        // Usage time is telemetry, not data: written in the background, at most once a minute per token.
+        usage.Used(found.Id, found.LastUsedAt);
         return AuthenticateResult.Success(new AuthenticationTicket(ChangeDeskClaims.Principal(user, AuthSchemes.Token), AuthSchemes.Token));
     }
 

@@ -1,10 +1,11 @@
+using ChangeDesk.Data;
 using ChangeDesk.Audit;
 
 namespace ChangeDesk.Tenancy;
 
 public sealed class Tenant : IAudited
 {
-    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid Id { get; init; } = Ids.NewV7();
     public required string Name { get; set; }
     public DateTimeOffset CreatedAt { get; init; }
 

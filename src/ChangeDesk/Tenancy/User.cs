@@ -1,3 +1,4 @@
+using ChangeDesk.Data;
 using ChangeDesk.Audit;
 using ChangeDesk.Responsibility;
 
@@ -47,7 +48,7 @@ public static class Roles
 
 public sealed class User : IAudited
 {
-    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid Id { get; init; } = Ids.NewV7();
     public required string Email { get; set; }
     public required string DisplayName { get; set; }
     public Role Role { get; set; }
@@ -67,7 +68,7 @@ public sealed class User : IAudited
 
 public sealed class ApiToken : IAudited
 {
-    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid Id { get; init; } = Ids.NewV7();
     public Guid UserId { get; init; }
     public User? User { get; init; }
     public required string Name { get; set; }

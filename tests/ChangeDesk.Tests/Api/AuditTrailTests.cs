@@ -51,6 +51,13 @@ public sealed class AuditTrailTests(ChangeDeskFactory app) : IClassFixture<Chang
         // Snapshots are plain JSON of the entity, so enum values are stored as numbers.
         Assert.Equal(("Draft", "Announced"), (Field(announce.Before, "State"), Field(announce.After, "State")));
         Assert.Equal(announced.Checklist.Count, timeline.Count(r => r.Operation == "Announce change" && r.EntityType == "ChecklistTask" && r.Action == "created"));
+        // The checklist is written in bulk; its records read like any other: enum values by name, the item's own id.
+        Assert.All(timeline.Where(r => r.Operation == "Announce change" && r.EntityType == "ChecklistTask"), r =>
+        {
+            Assert.Equal("Before", Field(r.After, "Phase"));
+            Assert.Contains(Field(r.After, "Party"), new[] { "Provider", "Customer" });
+            Assert.Equal(r.EntityId, Field(r.After, "Id"));
+        });
         Assert.Equal(app.Clock.GetUtcNow(), timeline.Single(r => r.Operation == "Review change").At);
     }
 

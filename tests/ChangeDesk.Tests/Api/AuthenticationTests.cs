@@ -75,6 +75,24 @@ public sealed class AuthenticationTests(ChangeDeskFactory app) : IClassFixture<C
     }
 
     [Fact]
+    public async Task TheTokenListShowsWhenATokenWasLastUsed()
+    {
+        var (_, admin) = await app.CreateTenantWithAdminAsync();
+        var created = await (await admin.PostJsonAsync("/api/tokens", new { name = "script" })).ReadAsync<CreatedToken>(201);
+        Assert.Null(created.Token.LastUsedAt);
+        using var script = app.CreateClient();
+        script.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.Secret);
+        var usedAt = app.Clock.GetUtcNow();
+
+        await Expect.StatusAsync(await script.GetAsync("/api/me", TestContext.Current.CancellationToken), 200);
+
+        // Written in the background, a few seconds after the use, as the time of the write on the service's clock.
+        var token = await Poll.ForAsync(async () => Assert.Single(await admin.GetJsonAsync<List<TokenView>>("/api/tokens"), t => t.Id == created.Token.Id),
+            t => t.LastUsedAt is not null, what: "the token's last use to be recorded");
+        Assert.True(token.LastUsedAt >= usedAt);
+    }
+
+    [Fact]
     public async Task MeDescribesTheTokensUserRoleAndTenant()
     {
         var (tenant, _) = await app.CreateTenantWithAdminAsync();

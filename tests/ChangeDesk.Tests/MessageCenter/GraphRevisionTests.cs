@@ -87,6 +87,38 @@ public sealed class GraphRevisionTests(ChangeDeskFactory app) : IClassFixture<Ch
     }
 
     [Fact]
+    public async Task AnEditedMessageMovesToTheTopOfEveryTenantsListIncludingATenantAddedByTheEdit()
+    {
+        var (first, firstAdmin) = await app.CreateTenantWithAdminAsync();
+        var (second, secondAdmin) = await app.CreateTenantWithAdminAsync();
+        var rm = await app.CreateUserAsync(Role.ReleaseManager);
+        var announcedAt = app.Clock.GetUtcNow();
+        var olderSpec = new ChangeSpec { Title = "Older post", StartIn = TimeSpan.FromDays(7) };
+        var older = await app.AnnounceAsync(rm, olderSpec, first.Id);
+        app.Clock.Advance(TimeSpan.FromMinutes(5));
+        var newer = await app.AnnounceAsync(rm, new ChangeSpec { Title = "Newer post", StartIn = TimeSpan.FromDays(7) }, first.Id, second.Id);
+
+        async Task<List<string>> ListAsync(TestUser reader) =>
+            (await app.Graph(reader).Admin.ServiceAnnouncement.Messages.GetAsync(cancellationToken: Ct))!.Value!.Select(m => m.Id!)
+                .Where(id => id == older.MessageId || id == newer.MessageId).ToList();
+        Assert.Equal([newer.MessageId!, older.MessageId!], await ListAsync(firstAdmin));
+
+        // Editing the older post (and adding the second tenant to it) makes it the newest for both tenants.
+        app.Clock.Advance(TimeSpan.FromMinutes(5));
+        var editedAt = app.Clock.GetUtcNow();
+        await Expect.StatusAsync(await rm.PutJsonAsync($"/api/changes/{older.Id}",
+            GraphKit.Input(olderSpec with { StartIn = TimeSpan.FromDays(9) }, announcedAt, [first.Id, second.Id])), 200);
+        Assert.Equal([older.MessageId!, newer.MessageId!], await ListAsync(firstAdmin));
+        Assert.Equal([older.MessageId!, newer.MessageId!], await ListAsync(secondAdmin));
+        foreach (var reader in new[] { firstAdmin, secondAdmin })
+        {
+            var since = await app.Graph(reader).Admin.ServiceAnnouncement.Messages.GetAsync(c =>
+                c.QueryParameters.Filter = $"lastModifiedDateTime ge {editedAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}", Ct);
+            Assert.Equal([older.MessageId!], since!.Value!.Select(m => m.Id!));
+        }
+    }
+
+    [Fact]
     public async Task TheBodyIsSanitizedHtml()
     {
         var (tenant, admin) = await app.CreateTenantWithAdminAsync();

@@ -577,12 +577,17 @@ namespace ChangeDesk.Data.Migrations.Postgres
                     b.Property<string>("MessageId")
                         .HasColumnType("character varying(20)");
 
+                    b.Property<DateTimeOffset>("LastModifiedDateTime")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTimeOffset>("PostedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("TenantId", "MessageId");
 
                     b.HasIndex("MessageId");
+
+                    b.HasIndex("TenantId", "LastModifiedDateTime", "MessageId");
 
                     b.ToTable("MessageTenants");
                 });
@@ -612,6 +617,26 @@ namespace ChangeDesk.Data.Migrations.Postgres
                     b.HasIndex("MessageId");
 
                     b.ToTable("MessageViewStates");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Notifications.EmailContent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Html")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("EmailContents");
                 });
 
             modelBuilder.Entity("ChangeDesk.Notifications.NotificationPreference", b =>
@@ -681,6 +706,9 @@ namespace ChangeDesk.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<Guid?>("ContentId")
+                        .HasColumnType("uuid");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -734,11 +762,10 @@ namespace ChangeDesk.Data.Migrations.Postgres
                     b.HasIndex("DedupKey")
                         .IsUnique();
 
-                    b.HasIndex("LeaseOwner");
-
                     b.HasIndex("TenantId", "CreatedAt");
 
-                    b.HasIndex("Channel", "SentAt", "DeadAt", "DueAt");
+                    b.HasIndex(new[] { "Channel", "DueAt", "Id" }, "IX_Outbox_Pending")
+                        .HasFilter("\"SentAt\" IS NULL AND \"DeadAt\" IS NULL");
 
                     b.ToTable("Outbox", (string)null);
                 });

@@ -570,12 +570,17 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                     b.Property<string>("MessageId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("LastModifiedDateTime")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("PostedAt")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("TenantId", "MessageId");
 
                     b.HasIndex("MessageId");
+
+                    b.HasIndex("TenantId", "LastModifiedDateTime", "MessageId");
 
                     b.ToTable("MessageTenants");
                 });
@@ -605,6 +610,26 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                     b.HasIndex("MessageId");
 
                     b.ToTable("MessageViewStates");
+                });
+
+            modelBuilder.Entity("ChangeDesk.Notifications.EmailContent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Html")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("EmailContents");
                 });
 
             modelBuilder.Entity("ChangeDesk.Notifications.NotificationPreference", b =>
@@ -674,6 +699,9 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("ContentId")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -727,11 +755,10 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                     b.HasIndex("DedupKey")
                         .IsUnique();
 
-                    b.HasIndex("LeaseOwner");
-
                     b.HasIndex("TenantId", "CreatedAt");
 
-                    b.HasIndex("Channel", "SentAt", "DeadAt", "DueAt");
+                    b.HasIndex(new[] { "Channel", "DueAt", "Id" }, "IX_Outbox_Pending")
+                        .HasFilter("\"SentAt\" IS NULL AND \"DeadAt\" IS NULL");
 
                     b.ToTable("Outbox", (string)null);
                 });
