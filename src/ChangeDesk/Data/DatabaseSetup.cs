@@ -23,6 +23,8 @@ public sealed class DatabaseOptions
 
 public static class DatabaseSetup
 {
+    static readonly PostgresWriteSerializer WriteSerializer = new();
+
     public static IServiceCollection AddChangeDeskDatabase(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
         var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
@@ -40,7 +42,7 @@ public static class DatabaseSetup
                 break;
             case "postgres" or "postgresql" or "npgsql":
                 services.AddDbContext<ChangeDeskDb, PostgresChangeDeskDb>((sp, o) => o.UseNpgsql(options.ConnectionString)
-                    .AddInterceptors(sp.GetRequiredService<Notifications.OutboxCommitSignal>()));
+                    .AddInterceptors(sp.GetRequiredService<Notifications.OutboxCommitSignal>(), WriteSerializer));
                 break;
             default:
                 throw new InvalidOperationException(

@@ -1,7 +1,9 @@
+using System.Data.Common;
 using System.Text.RegularExpressions;
 using ChangeDesk.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 
 namespace ChangeDesk.Data;
@@ -11,7 +13,7 @@ public sealed partial class PostgresChangeDeskDb(DbContextOptions<PostgresChange
     : ChangeDeskDb(options, user, clock)
 {
     /// <summary>An arbitrary constant naming ChangeDesk's write lock among PostgreSQL advisory locks.</summary>
-    const long WriteLock = 0x43_44_41_55_44_49_54; // "CDAUDIT"
+    internal const long WriteLock = 0x43_44_41_55_44_49_54; // "CDAUDIT"
 
     /// <summary>
     /// Appends to the audit chain (and numbering of messages) are serialised across instances by a transaction-scoped
@@ -51,6 +53,39 @@ public sealed partial class PostgresChangeDeskDb(DbContextOptions<PostgresChange
     /// <summary>The length or precision of a store type ("character varying(200)"), which COPY's type names leave out.</summary>
     [GeneratedRegex(@"\(\d+(,\s*\d+)?\)")]
     private static partial Regex StoreTypeName();
+}
+
+/// <summary>
+/// Every transaction on PostgreSQL first takes ChangeDesk's write lock, as every SQLite transaction (BEGIN IMMEDIATE)
+/// takes the database's. A writer that checks and then inserts (a pause that must not exist twice, a ring started once,
+/// an email queued once per key) then sees what the writer before it committed, on any instance, instead of both reading
+/// the old state and one of them failing on a unique key. Reads outside transactions, which are most of the traffic
+/// (the Message Center, the API's GETs, the outbox claims), stay concurrent.
+/// </summary>
+public sealed class PostgresWriteSerializer : DbTransactionInterceptor
+{
+    public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
+    {
+        using var command = Lock(connection, result);
+        command.ExecuteNonQuery();
+        return result;
+    }
+
+    public override async ValueTask<DbTransaction> TransactionStartedAsync(
+        DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken ct = default)
+    {
+        await using var command = Lock(connection, result);
+        await command.ExecuteNonQueryAsync(ct);
+        return result;
+    }
+
+    static DbCommand Lock(DbConnection connection, DbTransaction transaction)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT pg_advisory_xact_lock({PostgresChangeDeskDb.WriteLock})";
+        return command;
+    }
 }
 
 public sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresChangeDeskDb>

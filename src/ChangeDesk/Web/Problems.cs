@@ -73,6 +73,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
             ProblemException p => p,
             DbUpdateConcurrencyException => new ProblemException(412, "precondition-failed", "The resource has changed.",
                 "Someone else changed this resource at the same time: reload it and apply your change again."),
+            DbUpdateException e when IsUniqueViolation(e) => new ProblemException(409, "conflict", "The same change was made at the same moment.",
+                "Another request (or another instance of the service) made the same change at the same moment, and theirs was saved: reload to see it."),
             BadHttpRequestException bad => new ProblemException(bad.StatusCode, "bad-request", "The request could not be read.", bad.Message),
             _ => null,
         };
@@ -110,6 +112,17 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
     }
 
     /// <summary>On the Graph-compatible API errors take Graph's shape and codes, as Graph clients expect.</summary>
+    /// <summary>
+    /// A unique key refused the save: two writers did the same thing at once (PostgreSQL lets both read before either
+    /// commits; SQLite serialises them, so it rarely gets here).
+    /// </summary>
+    public static bool IsUniqueViolation(DbUpdateException e) => e.InnerException switch
+    {
+        Npgsql.PostgresException pg => pg.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation,
+        Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteExtendedErrorCode is 2067 or 1555, // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
+        _ => false,
+    };
+
     static async Task<bool> TryWriteGraphAsync(HttpContext http, Exception exception)
     {
         var (status, code, message) = exception switch

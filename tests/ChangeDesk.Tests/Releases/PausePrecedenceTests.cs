@@ -60,6 +60,25 @@ public sealed class PausePrecedenceTests(ChangeDeskFactory app) : IClassFixture<
     }
 
     [Fact]
+    public async Task PausesSentAtTheSameMomentMakeOnePauseAndTheOthersAreToldItIsAlreadyPaused()
+    {
+        var (tenant, admin) = await app.CreateTenantWithAdminAsync();
+        var rm = await app.CreateUserAsync(Role.ReleaseManager);
+        var release = await RunningAsync(rm, tenant.Id);
+
+        // Eight clicks at once (two browsers, a retrying script): on either database each writer sees the one before it.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            admin.PostJsonAsync($"/api/releases/{release.Id}/pause", new { reason = "Our payroll run is this week." })));
+        Assert.Single(answers, a => (int)a.StatusCode == 200);
+        foreach (var refused in answers.Where(a => (int)a.StatusCode != 200))
+        {
+            await Expect.ProblemAsync(refused, 409, "already-paused");
+        }
+        var view = await rm.RolloutAsync(release.Id);
+        Assert.Single(Assert.Single(view.Tenants).Pauses);
+    }
+
+    [Fact]
     public async Task AProviderPauseIsLiftedByTheProviderNotByTheTenant()
     {
         var (tenant, admin) = await app.CreateTenantWithAdminAsync();
