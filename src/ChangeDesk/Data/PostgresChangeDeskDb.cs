@@ -60,7 +60,9 @@ public sealed partial class PostgresChangeDeskDb(DbContextOptions<PostgresChange
 /// takes the database's. A writer that checks and then inserts (a pause that must not exist twice, a ring started once,
 /// an email queued once per key) then sees what the writer before it committed, on any instance, instead of both reading
 /// the old state and one of them failing on a unique key. Reads outside transactions, which are most of the traffic
-/// (the Message Center, the API's GETs, the outbox claims), stay concurrent.
+/// (the Message Center, the API's GETs, the outbox claims), stay concurrent. A save of one row needs no transaction
+/// and takes no lock: ASP.NET Core's save of a new data-protection key, made from inside whatever call first needed
+/// the key (a signed approval link queued in an announce's transaction), does not wait for that very transaction.
 /// </summary>
 public sealed class PostgresWriteSerializer : DbTransactionInterceptor
 {
