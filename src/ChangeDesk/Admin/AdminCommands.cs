@@ -117,7 +117,18 @@ public static class AdminCommands
         }, ct: ct));
         root.Subcommands.Add(backup);
 
-        return await root.Parse(args).InvokeAsync();
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // A command line that cannot be read is refused input, like any other (exit code 2, see docs/operations.md).
+            foreach (var error in parsed.Errors)
+            {
+                Console.Error.WriteLine(error.Message);
+            }
+            Console.Error.WriteLine("Run 'admin --help' for the commands and their options.");
+            return 2;
+        }
+        return await parsed.InvokeAsync();
     }
 
     static async Task<int> Run(Func<IServiceProvider, IServiceProvider, Task> work, bool requireSchema = true, CancellationToken ct = default)

@@ -72,7 +72,13 @@ public static class MessageOData
     public static MessageQueryOptions Parse(IQueryCollection query)
     {
         var options = new Dictionary<string, string>();
-        foreach (var name in new[] { "$filter", "$orderby", "$top", "$skip", "$count", "$select", "$search", "$expand", "$skiptoken" })
+        string[] known = ["$filter", "$orderby", "$top", "$skip", "$count", "$select", "$search", "$expand", "$skiptoken"];
+        if (query.Keys.FirstOrDefault(k => k.StartsWith('$') && !known.Contains(k)) is { } unknown)
+        {
+            throw GraphException.InvalidRequest(
+                $"The query option '{unknown}' is not supported on messages; use $filter, $orderby, $top, $skip, $count or $select.");
+        }
+        foreach (var name in known)
         {
             if (query.TryGetValue(name, out var value))
             {

@@ -83,7 +83,7 @@ public sealed partial record SupportRequestInput
             errors.Add("contactPhone", "A phone number has 3 to 40 characters: digits, spaces and + ( ) - . /");
         }
         errors.ThrowIfAny();
-        return new Valid(title, description, severity, AffectedUsers!.Value, ChangeId, ReleaseId == Guid.Empty ? null : ReleaseId, name, email, phone);
+        return new Valid(title, description, severity, AffectedUsers!.Value, ChangeId, ReleaseId, name, email, phone);
     }
 
     public static bool TryParseSeverity(string? value, out SupportSeverity severity)

@@ -75,7 +75,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
                 "Someone else changed this resource at the same time: reload it and apply your change again."),
             DbUpdateException e when IsUniqueViolation(e) => new ProblemException(409, "conflict", "The same change was made at the same moment.",
                 "Another request (or another instance of the service) made the same change at the same moment, and theirs was saved: reload to see it."),
-            BadHttpRequestException bad => new ProblemException(bad.StatusCode, "bad-request", "The request could not be read.", bad.Message),
+            BadHttpRequestException bad => BadRequests.Describe(bad) is ({ } field, { } message) && bad.StatusCode == 400
+                ? ValidationFailedException.For(field, message)
+                : new ProblemException(bad.StatusCode, "bad-request", "The request could not be read.", bad.Message),
             _ => null,
         };
         if (problem is null)
@@ -129,7 +131,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
         {
             MessageCenter.GraphException g => (g.Status, g.Code, g.Message),
             ProblemException p => (p.Status, MessageCenter.GraphApi.CodeFor(p.Status), p.Message),
-            BadHttpRequestException bad => (bad.StatusCode, "invalidRequest", bad.Message),
+            BadHttpRequestException bad => (bad.StatusCode, "invalidRequest",
+                BadRequests.Describe(bad) is ({ } badField, { } why) ? $"{badField}: {why}" : bad.Message),
             OperationCanceledException when http.RequestAborted.IsCancellationRequested => (499, "requestCancelled", "The client closed the request."),
             // Anything unexpected still answers in Graph's shape, so Graph clients surface a readable ODataError.
             _ => (500, "generalException", "An unexpected error occurred; the server log has the details (request id below)."),
@@ -159,3 +162,67 @@ public static class PreconditionProblems
             }
         });
 }
+
+/// <summary>
+/// Names the field behind a request the framework could not read: a body value of the wrong JSON type
+/// (<c>"title": 123</c>) or a query value that is not of the parameter's type (<c>?top=abc</c>), instead of the
+/// framework's "Failed to read parameter \"ChangeInput input\"", which names a C# type and no field.
+/// </summary>
+public static partial class BadRequests
+{
+    public static (string? Field, string? Message) Describe(BadHttpRequestException bad)
+    {
+        if (bad.InnerException is System.Text.Json.JsonException json)
+        {
+            var field = FieldOf(json.Path);
+            // A value of the wrong type; a body that is not JSON at all stays a plain bad request.
+            var target = ConvertedTo().Match(json.Message);
+            return field is null || !target.Success ? (null, null) : (field, $"The value is not {Expected(target.Groups[1].Value)}.");
+        }
+        var bind = BindFailure().Match(bad.Message);
+        return bind.Success ? (bind.Groups["name"].Value, $"'{bind.Groups["value"].Value}' is not {Expected(bind.Groups["type"].Value)}.") : (null, null);
+    }
+
+    /// <summary>"$.title" → "title"; "$.items[2].eventId" → "items[2].eventId"; camel case as the API's JSON.</summary>
+    static string? FieldOf(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "$")
+        {
+            return null;
+        }
+        var field = path.StartsWith("$.") ? path[2..] : path.TrimStart('$');
+        return field.Length == 0 ? null : char.ToLowerInvariant(field[0]) + field[1..];
+    }
+
+    static string Expected(string type)
+    {
+        if (type.Contains("List`1") || type.Contains("Enumerable`1") || type.EndsWith("[]") || type.StartsWith("List<"))
+        {
+            return "a list";
+        }
+        var name = NullableOf().Match(type) is { Success: true } nullable ? nullable.Groups[1].Value : type;
+        name = name[(name.LastIndexOf('.') + 1)..];
+        return name.ToLowerInvariant() switch
+        {
+            "string" => "text",
+            "int" or "int32" or "long" or "int64" or "short" or "int16" => "a whole number",
+            "double" or "decimal" or "single" or "float" => "a number",
+            "bool" or "boolean" => "true or false",
+            "guid" => "an id (a GUID)",
+            "datetimeoffset" or "datetime" => "a date and time (ISO 8601, e.g. 2026-03-02T09:00:00Z)",
+            "dateonly" => "a date (e.g. 2026-03-02)",
+            "timeonly" => "a time of day (e.g. 09:00)",
+            _ => $"a valid {name}",
+        };
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"could not be converted to ([^\s]+?)\.?\s+Path", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex ConvertedTo();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Failed to bind parameter ""(?<type>.+) (?<name>[^ ""]+)"" from ""(?<value>.*)""\.?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex BindFailure();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?:System\.)?Nullable(?:`1)?[<\[]+(.+?)[>\]]+$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex NullableOf();
+}
+

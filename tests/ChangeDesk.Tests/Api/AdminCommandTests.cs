@@ -93,7 +93,7 @@ public sealed class AdminCommandTests : IDisposable
 
         var result = await AdminAsync("create-tenant");
 
-        Assert.NotEqual(0, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Contains("--name", result.Stderr);
         var verify = await AdminAsync("verify-audit");
         Assert.Contains("Audit trail intact: 3 records", verify.Stdout);

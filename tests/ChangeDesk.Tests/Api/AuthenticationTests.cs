@@ -63,6 +63,7 @@ public sealed class AuthenticationTests(ChangeDeskFactory app) : IClassFixture<C
         var me = await (await laptop.GetAsync("/api/me", TestContext.Current.CancellationToken)).ReadAsync<MeView>();
         Assert.Equal(admin.Id, me.Id);
         Assert.Equal(tenant.Id, me.TenantId);
+        Assert.Equal(admin.Email, me.Email);
 
         var revoke = await admin.Client.DeleteAsync($"/api/tokens/{created.Token.Id}", TestContext.Current.CancellationToken);
         await Expect.StatusAsync(revoke, 204);

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Globalization;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Tests.Support;
@@ -234,6 +235,23 @@ public sealed class GraphQueryTests(ChangeDeskFactory app) : IClassFixture<Chang
         var page = await admin.GetJsonAsync<System.Text.Json.JsonElement>($"/graph/v1.0/admin/serviceAnnouncement/messages?$skip={skip}");
         Assert.Equal(0, page.GetProperty("value").GetArrayLength());
         Assert.False(page.TryGetProperty("@odata.nextLink", out _));
+    }
+
+    [Theory]
+    [InlineData("$apply=groupby((category))")]
+    [InlineData("$format=xml")]
+    [InlineData("$levels=2")]
+    [InlineData("$bogus=1")]
+    public async Task AQueryOptionMessagesDoNotSupportIsRefusedNotIgnored(string option)
+    {
+        var (_, admin) = await app.CreateTenantWithAdminAsync();
+
+        var response = await admin.Client.GetAsync($"/graph/v1.0/admin/serviceAnnouncement/messages?{option}", Ct);
+
+        Assert.Equal(400, (int)response.StatusCode);
+        var error = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("error");
+        Assert.Equal("invalidRequest", error.GetProperty("code").GetString());
+        Assert.Contains(option[..option.IndexOf('=')], error.GetProperty("message").GetString());
     }
 
     [Fact]

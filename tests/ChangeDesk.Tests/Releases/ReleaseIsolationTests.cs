@@ -35,8 +35,9 @@ public sealed class ReleaseIsolationTests(ChangeDeskFactory app) : IClassFixture
             Assert.False(own.IsPaused);
             Assert.Empty(own.Pauses);
             Assert.Equal(10, own.Rings[0].Signals.InstallSuccesses);
-            // Asking for the other tenant by name gives nothing rather than its data.
-            Assert.Empty((await user.RolloutAsync(release.Id, b.Id)).Tenants);
+            // Asking for the other tenant by name is refused, as the gates API refuses it.
+            await Expect.ProblemAsync(await user.Client.GetAsync($"/api/releases/{release.Id}/rollout?tenantId={b.Id}", TestContext.Current.CancellationToken), 403, "forbidden");
+            Assert.Equal(a.Id, Assert.Single((await user.RolloutAsync(release.Id, a.Id)).Tenants).TenantId);
 
             var blackouts = await user.GetJsonAsync<List<BlackoutView>>("/api/blackouts");
             Assert.Contains(blackouts, w => w.Id == serviceWide.Id);

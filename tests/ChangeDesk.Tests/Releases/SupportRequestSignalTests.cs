@@ -63,5 +63,8 @@ public sealed class SupportRequestSignalTests(ChangeDeskFactory app) : IClassFix
         var refused = await otherAdmin.PostJsonAsync("/api/support-requests", SupportSteps.Body(releaseId: release.Id));
         await SupportSteps.ValidationProblemAsync(refused, "releaseId");
         Assert.Empty((await rm.GetJsonAsync<ChangeDesk.Support.SupportRequestPage>($"/api/support-requests?releaseId={release.Id}")).Items);
+        // An id of no release at all, the empty GUID included, is refused too rather than silently dropped.
+        await SupportSteps.ValidationProblemAsync(await otherAdmin.PostJsonAsync("/api/support-requests", SupportSteps.Body(releaseId: Guid.Empty)), "releaseId");
+        await SupportSteps.ValidationProblemAsync(await otherAdmin.PostJsonAsync("/api/support-requests", SupportSteps.Body(releaseId: Guid.NewGuid())), "releaseId");
     }
 }
