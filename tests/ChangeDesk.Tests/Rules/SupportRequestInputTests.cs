@@ -86,12 +86,6 @@ public sealed class SupportRequestInputTests
         Assert.Equal(["description"], ErrorsOf(Complete with { Description = new string('d', 50_001) }).Keys);
     }
 
-    [Fact]
-    public void AnEmptyReleaseIdLinksNoRelease()
-    {
-        Assert.Null((Complete with { ReleaseId = Guid.Empty }).Validate("n", "n@example.com").ReleaseId);
-    }
-
     [Theory]
     [InlineData("SR-1001", 1001)]
     [InlineData("sr-1001", 1001)]
