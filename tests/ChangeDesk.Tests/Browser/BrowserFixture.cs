@@ -61,7 +61,10 @@ public class BrowserFixture : ChangeDeskFactory
         await page.GetByLabel("Email").FillAsync(user.Email);
         await page.GetByLabel("Password").FillAsync(user.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/changes");
+        // The redirect's commit, then the page's main landmark: waiting for the load event here timed out now and then on a
+        // loaded machine although the page was there (the event can be missed across the sign-in redirect).
+        await page.WaitForURLAsync("**/changes", new() { WaitUntil = WaitUntilState.Commit });
+        await page.Locator("main#main").WaitForAsync();
         return page;
     }
 
