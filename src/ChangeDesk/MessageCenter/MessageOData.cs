@@ -68,17 +68,19 @@ public static class MessageOData
         Model = model;
     }
 
+    /// <summary>The system query options read here; any other <c>$</c> option is refused rather than ignored.</summary>
+    static readonly string[] KnownOptions = ["$filter", "$orderby", "$top", "$skip", "$count", "$select", "$search", "$expand", "$skiptoken"];
+
     /// <summary>Parses the query string; a malformed option throws <see cref="GraphException"/> naming the problem.</summary>
     public static MessageQueryOptions Parse(IQueryCollection query)
     {
         var options = new Dictionary<string, string>();
-        string[] known = ["$filter", "$orderby", "$top", "$skip", "$count", "$select", "$search", "$expand", "$skiptoken"];
-        if (query.Keys.FirstOrDefault(k => k.StartsWith('$') && !known.Contains(k)) is { } unknown)
+        if (query.Keys.FirstOrDefault(k => k.StartsWith('$') && !KnownOptions.Contains(k)) is { } unknown)
         {
             throw GraphException.InvalidRequest(
                 $"The query option '{unknown}' is not supported on messages; use $filter, $orderby, $top, $skip, $count or $select.");
         }
-        foreach (var name in known)
+        foreach (var name in KnownOptions)
         {
             if (query.TryGetValue(name, out var value))
             {

@@ -136,6 +136,10 @@ public sealed class RolloutQueries(ChangeDeskDb db, CurrentUser user, ReleaseOpt
 
     public async Task<RolloutView> ViewAsync(Guid releaseId, Guid? tenantId, CancellationToken ct)
     {
+        if (tenantId is not null)
+        {
+            EnsureOwnTenant(tenantId, "rollout");
+        }
         var release = await ReleaseAsync(releaseId, ct);
         var now = clock.GetUtcNow();
         var snapshot = await LoadAsync(release, tenantId, now, tracking: false, ct);
@@ -206,6 +210,15 @@ public sealed class RolloutQueries(ChangeDeskDb db, CurrentUser user, ReleaseOpt
         return points;
     }
 
+    /// <summary>Provider users may ask about any tenant; a customer asking about another tenant is refused, not shown nothing.</summary>
+    void EnsureOwnTenant(Guid? tenantId, string what)
+    {
+        if (!user.IsProvider && user.TenantId != tenantId)
+        {
+            throw new ForbiddenException($"A tenant can ask about its own tenant's {what} only.");
+        }
+    }
+
     public static PauseView PauseViewOf(RolloutPause p) =>
         new(p.Id, p.TenantId, p.TenantId == null, p.Side, p.Cause, p.Reason, p.Ring, p.PausedAt, p.PausedBy, p.LiftedAt, p.LiftedBy, p.LiftReason, p.LiftedAt == null);
 
@@ -232,10 +245,7 @@ public sealed class RolloutQueries(ChangeDeskDb db, CurrentUser user, ReleaseOpt
         {
             throw new ValidationFailedException(errors);
         }
-        if (!user.IsProvider && user.TenantId != tenantId)
-        {
-            throw new ForbiddenException("A tenant's token can ask about its own tenant's gates only.");
-        }
+        EnsureOwnTenant(tenantId, "gates");
         var release = await ReleaseAsync(releaseId!.Value, ct);
         var now = clock.GetUtcNow();
         var snapshot = await LoadAsync(release, tenantId, now, tracking: false, ct);

@@ -39,6 +39,7 @@ public sealed class CurrentUser(IHttpContextAccessor http)
     public bool IsAuthenticated => overridden is not null || Principal is not null;
     public Guid? Id => overridden is { } o ? o.Id : Guid.TryParse(Principal?.FindFirstValue(ChangeDeskClaims.UserId), out var id) ? id : null;
     public string Name => overridden?.Name ?? Principal?.FindFirstValue(ChangeDeskClaims.Name) ?? "system";
+    public string? Email => overridden is null ? Principal?.FindFirstValue(ChangeDeskClaims.Email) : null;
     public Role? Role => overridden is { } o ? o.Role : Roles.TryParse(Principal?.FindFirstValue(ChangeDeskClaims.Role), out var r) ? r : null;
     public Guid? TenantId => overridden is { } o ? o.TenantId : Guid.TryParse(Principal?.FindFirstValue(ChangeDeskClaims.Tenant), out var t) ? t : null;
 

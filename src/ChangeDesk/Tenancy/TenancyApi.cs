@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -32,13 +31,8 @@ public static class TenancyApi
         return app;
     }
 
-    static async Task<Ok<MeView>> Me(CurrentUser user, Data.ChangeDeskDb db, CancellationToken ct)
-    {
-        var email = user.Id is { } id
-            ? await db.Users.IgnoreQueryFilters().Where(u => u.Id == id).Select(u => u.Email).FirstOrDefaultAsync(ct)
-            : null;
-        return TypedResults.Ok(new MeView(user.Id, user.Name, email, user.Role?.Name(), EnumNames.Of(user.Party), user.TenantId));
-    }
+    static Ok<MeView> Me(CurrentUser user) =>
+        TypedResults.Ok(new MeView(user.Id, user.Name, user.Email, user.Role?.Name(), EnumNames.Of(user.Party), user.TenantId));
 
     static async Task<Ok<IReadOnlyList<TenantView>>> ListTenants(Accounts accounts, CancellationToken ct) =>
         TypedResults.Ok(await accounts.TenantsAsync(ct));

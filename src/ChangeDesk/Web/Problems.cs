@@ -113,7 +113,6 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
         return details;
     }
 
-    /// <summary>On the Graph-compatible API errors take Graph's shape and codes, as Graph clients expect.</summary>
     /// <summary>
     /// A unique key refused the save: two writers did the same thing at once (PostgreSQL lets both read before either
     /// commits; SQLite serialises them, so it rarely gets here).
@@ -125,6 +124,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
         _ => false,
     };
 
+    /// <summary>On the Graph-compatible API errors take Graph's shape and codes, as Graph clients expect.</summary>
     static async Task<bool> TryWriteGraphAsync(HttpContext http, Exception exception)
     {
         var (status, code, message) = exception switch
