@@ -90,6 +90,7 @@ public static class GraphApi
     {
         var tenant = await TenantAsync(http, center, ct);
         var options = MessageOData.Parse(http.Request.Query);
+        MessageOData.Checked("The message id", id, MessageOData.MaxIdLength);
         var rows = await center.RowsAsync(center.Messages(tenant).Where(m => m.Id == id), ct, withBody: true);
         if (rows.Count == 0)
         {
@@ -106,6 +107,10 @@ public static class GraphApi
         if (body.MessageIds is not { Count: > 0 } ids)
         {
             throw GraphException.InvalidRequest("The body must name messages: {\"messageIds\": [\"MC…\"]}.");
+        }
+        foreach (var id in ids)
+        {
+            MessageOData.Checked("A message id in messageIds", id ?? "", MessageOData.MaxIdLength);
         }
         await center.SetViewStateAsync(tenant, ids, action, ct);
         var result = new JsonObject { ["@odata.context"] = $"{BaseUrl(http)}/$metadata#Edm.Boolean", ["value"] = true };

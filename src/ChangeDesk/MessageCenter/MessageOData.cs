@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Linq.Expressions;
 using System.Reflection;
 using Microsoft.OData;
@@ -8,15 +9,46 @@ namespace ChangeDesk.MessageCenter;
 
 /// <summary>The OData query options of a Graph message list, parsed and checked.</summary>
 public sealed record MessageQueryOptions(
-    FilterClause? Filter, OrderByClause? OrderBy, long? Top, long? Skip, bool Count, IReadOnlyList<string>? Select);
+    FilterClause? Filter, OrderByClause? OrderBy, long? Top, long? Skip, bool Count, IReadOnlyList<string>? Select)
+{
+    /// <summary>$filter translated once, its literals captured as query parameters.</summary>
+    public Expression<Func<PostedMessage, bool>>? Predicate { get; init; }
+}
 
 /// <summary>
 /// OData for the Graph-compatible Message Center: Microsoft.OData.Core parses $filter, $orderby, $top, $skip,
 /// $count and $select against an EDM model of Graph's serviceUpdateMessage; the parsed tree is translated here
-/// into a LINQ expression over <see cref="Message"/>, so Entity Framework runs it in the database.
+/// into a LINQ expression over <see cref="Message"/>, so Entity Framework runs it in the database. Every literal of the
+/// query becomes a query parameter: EF Core compiles (and caches) one query per filter shape, not one per value, and
+/// no value is ever spliced into SQL text. The size limits below bound what one request can make the parser, the
+/// translator and the database do; each error names its limit.
 /// </summary>
 public static class MessageOData
 {
+    /// <summary>The longest $filter accepted, in characters (after URL decoding).</summary>
+    public const int MaxFilterLength = 4096;
+
+    /// <summary>The most nodes a $filter may have: each property, literal, operator, function and <c>in</c> list item counts one.</summary>
+    public const int MaxFilterNodes = 200;
+
+    /// <summary>
+    /// The deepest nesting of a $filter: each not, function, lambda and comparison nests one level; a run of the same
+    /// <c>and</c> (or <c>or</c>) is one level however long it is.
+    /// </summary>
+    public const int MaxFilterDepth = 12;
+
+    /// <summary>The longest $orderby accepted, and the most sort keys.</summary>
+    public const int MaxOrderByLength = 512, MaxOrderByKeys = 8;
+
+    /// <summary>The longest $select accepted (every property listed once is about 200 characters).</summary>
+    public const int MaxSelectLength = 512;
+
+    /// <summary>The longest value of any other query option ($top, $skip, $count, $skiptoken).</summary>
+    public const int MaxOtherOptionLength = 64;
+
+    /// <summary>The longest message id a request may name (ids are MC and a number).</summary>
+    public const int MaxIdLength = 64;
+
     public static IEdmModel Model { get; }
     static readonly EdmEntityType MessageType;
     static readonly EdmEntitySet MessageSet;
@@ -84,7 +116,14 @@ public static class MessageOData
         {
             if (query.TryGetValue(name, out var value))
             {
-                options[name] = value.ToString();
+                options[name] = Checked(name, value.ToString(), name switch
+                {
+                    "$filter" => MaxFilterLength,
+                    "$orderby" => MaxOrderByLength,
+                    "$select" => MaxSelectLength,
+                    "$search" or "$expand" => int.MaxValue, // refused below, whatever their length
+                    _ => MaxOtherOptionLength,
+                });
             }
         }
         if (options.ContainsKey("$expand") || options.ContainsKey("$search"))
@@ -102,9 +141,20 @@ public static class MessageOData
             var top = parser.ParseTop();
             var skip = parser.ParseSkip();
             var count = parser.ParseCount() ?? false;
-            if (top is < 0 || skip is < 0)
+            // The parser refuses a negative or non-Int64 $top or $skip ("requires a non-negative integer value"). Any Int64 is
+            // valid: a $top past the page size is paged through nextLink, a $skip past the last message is an empty page.
+            if (filter is not null)
             {
-                throw GraphException.InvalidRequest("$top and $skip must not be negative.");
+                CheckSize("$filter", filter.Expression, MaxFilterNodes);
+            }
+            var keys = 0;
+            for (var clause = orderBy; clause is not null; clause = clause.ThenBy)
+            {
+                if (++keys > MaxOrderByKeys)
+                {
+                    throw GraphException.InvalidRequest($"$orderby has more than {MaxOrderByKeys} sort keys; at most {MaxOrderByKeys} are allowed.");
+                }
+                CheckSize("$orderby", clause.Expression, MaxFilterNodes);
             }
             IReadOnlyList<string>? select = null;
             if (options.TryGetValue("$select", out var selectText) && !string.IsNullOrWhiteSpace(selectText))
@@ -115,11 +165,12 @@ public static class MessageOData
                     .ToList();
             }
             // Translate now so an unsupported construct is a 400, not a failure later.
-            if (filter is not null)
-            {
-                _ = Predicate(filter);
-            }
-            return new MessageQueryOptions(filter, orderBy, top, skip, count, select);
+            return new MessageQueryOptions(filter, orderBy, top, skip, count, select) { Predicate = filter is null ? null : Predicate(filter) };
+        }
+        // The parser stops at its own recursion limit (800 levels) before the checks above see the tree.
+        catch (ODataException e) when (e.Message.Contains("recursion", StringComparison.OrdinalIgnoreCase))
+        {
+            throw GraphException.InvalidRequest($"The query is nested too deeply; at most {MaxFilterDepth} levels are allowed.");
         }
         catch (ODataException e)
         {
@@ -127,8 +178,106 @@ public static class MessageOData
         }
     }
 
+    /// <summary>
+    /// The value of a query option or of an id, refused when it is longer than <paramref name="maxLength"/> or holds a
+    /// character no database column of ours can take: NUL (PostgreSQL refuses it in text, SQLite ends C strings at it)
+    /// or half of a UTF-16 surrogate pair (not encodable as UTF-8).
+    /// </summary>
+    public static string Checked(string name, string value, int maxLength)
+    {
+        if (value.Length > maxLength)
+        {
+            throw GraphException.InvalidRequest($"{name} is {value.Length} characters long; at most {maxLength} are allowed.");
+        }
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c == '\0')
+            {
+                throw GraphException.InvalidRequest($"{name} contains the character U+0000 (NUL) at position {i + 1}, which no message can hold; remove it.");
+            }
+            if (char.IsSurrogate(c))
+            {
+                if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+                {
+                    i++;
+                    continue;
+                }
+                throw GraphException.InvalidRequest(
+                    $"{name} contains half of a surrogate pair (U+{(int)c:X4}) at position {i + 1}, which is not a character; send valid UTF-8.");
+            }
+        }
+        return value;
+    }
+
+    /// <summary>Refuses a parsed $filter or $orderby expression with too many nodes or nested too deeply.</summary>
+    static void CheckSize(string option, QueryNode root, int maxNodes)
+    {
+        var nodes = 0;
+        var pending = new Stack<(QueryNode Node, int Depth)>();
+        pending.Push((root, 1));
+        while (pending.TryPop(out var item))
+        {
+            var (node, depth) = item;
+            if (node is ConvertNode convert)
+            {
+                pending.Push((convert.Source, depth));
+                continue;
+            }
+            Count(1);
+            if (depth > MaxFilterDepth)
+            {
+                throw GraphException.InvalidRequest($"{option} is nested more than {MaxFilterDepth} levels deep; at most {MaxFilterDepth} are allowed.");
+            }
+            switch (node)
+            {
+                case BinaryOperatorNode b:
+                    // A run of one and/or operator is one level: a long list of alternatives is wide, not deep.
+                    int Level(QueryNode child) =>
+                        b.OperatorKind is BinaryOperatorKind.And or BinaryOperatorKind.Or && child is BinaryOperatorNode c && c.OperatorKind == b.OperatorKind
+                            ? depth : depth + 1;
+                    pending.Push((b.Left, Level(b.Left)));
+                    pending.Push((b.Right, Level(b.Right)));
+                    break;
+                case UnaryOperatorNode u:
+                    pending.Push((u.Operand, depth + 1));
+                    break;
+                case SingleValueFunctionCallNode f:
+                    foreach (var parameter in f.Parameters)
+                    {
+                        pending.Push((parameter, depth + 1));
+                    }
+                    break;
+                case LambdaNode l:
+                    pending.Push((l.Source, depth + 1));
+                    if (l.Body is not null)
+                    {
+                        pending.Push((l.Body, depth + 1));
+                    }
+                    break;
+                case InNode i:
+                    pending.Push((i.Left, depth + 1));
+                    pending.Push((i.Right, depth + 1));
+                    break;
+                case CollectionConstantNode list:
+                    Count(list.Collection.Count);
+                    break;
+            }
+        }
+
+        void Count(int more)
+        {
+            nodes += more;
+            if (nodes > maxNodes)
+            {
+                throw GraphException.InvalidRequest(
+                    $"{option} has more than {maxNodes} nodes (properties, values, operators, functions and list items); at most {maxNodes} are allowed.");
+            }
+        }
+    }
+
     public static IQueryable<PostedMessage> ApplyFilter(IQueryable<PostedMessage> source, MessageQueryOptions options) =>
-        options.Filter is null ? source : source.Where(Predicate(options.Filter));
+        (options.Predicate ?? (options.Filter is null ? null : Predicate(options.Filter))) is { } predicate ? source.Where(predicate) : source;
 
     public static IQueryable<PostedMessage> ApplyOrder(IQueryable<PostedMessage> source, MessageQueryOptions options)
     {
@@ -136,7 +285,8 @@ public static class MessageOData
         for (var clause = options.OrderBy; clause is not null; clause = clause.ThenBy)
         {
             var parameter = Expression.Parameter(typeof(PostedMessage), "p");
-            var key = Translator.For(parameter).Translate(clause.Expression);
+            var translator = Translator.For(parameter);
+            var key = translator.Parameterize(translator.Translate(clause.Expression));
             if (key.Type == typeof(List<string>))
             {
                 throw GraphException.InvalidRequest("$orderby cannot sort by a collection property.");
@@ -161,12 +311,13 @@ public static class MessageOData
     static Expression<Func<PostedMessage, bool>> Predicate(FilterClause filter)
     {
         var parameter = Expression.Parameter(typeof(PostedMessage), "p");
-        var body = Translator.For(parameter).Translate(filter.Expression);
+        var translator = Translator.For(parameter);
+        var body = translator.Translate(filter.Expression);
         if (body.Type != typeof(bool))
         {
             throw GraphException.InvalidRequest("$filter must be a boolean expression.");
         }
-        return Expression.Lambda<Func<PostedMessage, bool>>(body, parameter);
+        return Expression.Lambda<Func<PostedMessage, bool>>(translator.Parameterize(body), parameter);
     }
 
     /// <summary>
@@ -176,6 +327,10 @@ public static class MessageOData
     sealed class Translator(Expression message, Expression lastModified)
     {
         readonly Dictionary<string, ParameterExpression> lambdas = [];
+
+        // The constants that came from the query's literals (by reference): they become parameters at the end. Constants
+        // the translation adds itself (the 0 of a string comparison, a null) stay constants: they are part of the shape.
+        readonly HashSet<ConstantExpression> literals = [];
 
         public static Translator For(ParameterExpression posted) =>
             new(Expression.Property(posted, nameof(PostedMessage.Message)),
@@ -193,7 +348,7 @@ public static class MessageOData
             BinaryOperatorNode b => Binary(b),
             UnaryOperatorNode { OperatorKind: UnaryOperatorKind.Not } u => Expression.Not(AsBool(Translate(u.Operand))),
             ConvertNode c => Translate(c.Source),
-            ConstantNode c => Expression.Constant(c.Value),
+            ConstantNode c => Literal(c.Value, c.Value?.GetType() ?? typeof(object)),
             SingleValuePropertyAccessNode p => Member(p.Property.Name),
             CollectionPropertyAccessNode p => Member(p.Property.Name),
             SingleValueFunctionCallNode f => Function(f),
@@ -203,6 +358,28 @@ public static class MessageOData
             InNode i => In(i),
             _ => throw GraphException.InvalidRequest($"The query uses '{node.Kind}', which is not supported on messages."),
         };
+
+        ConstantExpression Literal(object? value, Type type)
+        {
+            var constant = Expression.Constant(value, type);
+            if (value is not null)
+            {
+                literals.Add(constant);
+            }
+            return constant;
+        }
+
+        /// <summary>
+        /// Replaces each literal by a read of a field of its own holder object, as the C# compiler does with a captured
+        /// variable: EF Core turns that into a query parameter, and its query cache keys on the tree without the values.
+        /// </summary>
+        public Expression Parameterize(Expression translated) => new LiteralsToParameters(literals).Visit(translated);
+
+        sealed class LiteralsToParameters(HashSet<ConstantExpression> literals) : ExpressionVisitor
+        {
+            protected override Expression VisitConstant(ConstantExpression node) =>
+                literals.Contains(node) ? Expression.Field(Expression.Constant(Holder.For(node.Type, node.Value)), nameof(Holder<object>.Value)) : node;
+        }
 
         Expression Member(string name) =>
             !Members.TryGetValue(name, out var member) ? throw GraphException.InvalidRequest($"Filtering or sorting by '{name}' is not supported.")
@@ -240,7 +417,7 @@ public static class MessageOData
         }
 
         /// <summary>Gives both sides one type: a null literal or a non-nullable side becomes nullable as needed.</summary>
-        static (Expression, Expression) Coerce(Expression left, Expression right)
+        (Expression, Expression) Coerce(Expression left, Expression right)
         {
             if (left.Type == right.Type)
             {
@@ -262,7 +439,7 @@ public static class MessageOData
 
         static Type Nullable(Type t) => t.IsValueType && System.Nullable.GetUnderlyingType(t) is null ? typeof(Nullable<>).MakeGenericType(t) : t;
 
-        static Expression Convert(Expression e, Type target)
+        Expression Convert(Expression e, Type target)
         {
             if (e.Type == target)
             {
@@ -280,7 +457,7 @@ public static class MessageOData
                         _ => System.Convert.ChangeType(c.Value, underlying, System.Globalization.CultureInfo.InvariantCulture),
                     };
 #pragma warning restore CS0618
-                    return Expression.Constant(value, target);
+                    return literals.Contains(c) ? Literal(value, target) : Expression.Constant(value, target);
                 }
                 catch (Exception ex) when (ex is InvalidCastException or FormatException)
                 {
@@ -348,13 +525,31 @@ public static class MessageOData
             {
                 throw GraphException.InvalidRequest("in takes a list of values, e.g. id in ('MC100001','MC100002').");
             }
-            var values = list.Collection.Select(c => Convert(Expression.Constant(c.Value), left.Type)).Cast<ConstantExpression>().Select(c => c.Value).ToList();
+            var values = list.Collection.Select(c => Convert(Literal(c.Value, c.Value?.GetType() ?? typeof(object)), left.Type)).Cast<ConstantExpression>().Select(c => c.Value).ToList();
             var typed = Array.CreateInstance(left.Type, values.Count);
             for (var i = 0; i < values.Count; i++)
             {
                 typed.SetValue(values[i], i);
             }
-            return Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [left.Type], Expression.Constant(typed), left);
+            return Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [left.Type], Literal(typed, typed.GetType()), left);
         }
+    }
+
+    /// <summary>Holds one literal of a query, as a closure holds a captured variable.</summary>
+    sealed class Holder<T>(T value)
+    {
+        public readonly T Value = value;
+    }
+
+    static class Holder
+    {
+        static readonly ConcurrentDictionary<Type, Func<object?, object>> Factories = new();
+
+        public static object For(Type type, object? value) => Factories.GetOrAdd(type, static t =>
+        {
+            var constructor = typeof(Holder<>).MakeGenericType(t).GetConstructors()[0];
+            var argument = Expression.Parameter(typeof(object));
+            return Expression.Lambda<Func<object?, object>>(Expression.New(constructor, Expression.Convert(argument, t)), argument).Compile();
+        })(value);
     }
 }
