@@ -361,7 +361,8 @@ public static class MessageOData
 
         ConstantExpression Literal(object? value, Type type)
         {
-            var constant = Expression.Constant(value, type);
+            // The same instant in UTC: Npgsql sends only UTC values as timestamptz parameters.
+            var constant = Expression.Constant(value is DateTimeOffset at ? at.ToUniversalTime() : value, type);
             if (value is not null)
             {
                 literals.Add(constant);
