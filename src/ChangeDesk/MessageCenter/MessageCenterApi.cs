@@ -27,6 +27,9 @@ public static class MessageCenterApi
         return app;
     }
 
+    /// <summary>The longest service, tag or search text of an inbox filter: a phrase to find, not a document.</summary>
+    public const int MaxFilterTextLength = 200;
+
     public static InboxFilter Filter(string? view, string? service, string? tag, string? category, string? q, string? sort, bool? desc, int? skip, int? top)
     {
         var inboxView = InboxView.Inbox;
@@ -37,6 +40,17 @@ public static class MessageCenterApi
         if (!string.IsNullOrWhiteSpace(category) && !MessageCategory.All.Contains(category))
         {
             throw ValidationFailedException.For("category", $"Category must be one of {string.Join(", ", MessageCategory.All)}.");
+        }
+        foreach (var (field, value) in new[] { ("service", service), ("tag", tag), ("q", q) })
+        {
+            if (value is { Length: > MaxFilterTextLength })
+            {
+                throw ValidationFailedException.For(field, $"{field} is {value.Length} characters long; at most {MaxFilterTextLength} are allowed.");
+            }
+            if (value is not null && MessageOData.Unstorable(value) is { } problem)
+            {
+                throw ValidationFailedException.For(field, $"{field} contains {problem}.");
+            }
         }
         return new InboxFilter(inboxView, service, tag, category, q, string.IsNullOrWhiteSpace(sort) ? "lastModified" : sort, desc ?? true, skip ?? 0, top ?? 50);
     }

@@ -189,12 +189,18 @@ public static class MessageOData
         {
             throw GraphException.InvalidRequest($"{name} is {value.Length} characters long; at most {maxLength} are allowed.");
         }
+        return Unstorable(value) is { } problem ? throw GraphException.InvalidRequest($"{name} contains {problem}.") : value;
+    }
+
+    /// <summary>Describes the first character of <paramref name="value"/> that no text column can hold, or null when there is none.</summary>
+    public static string? Unstorable(string value)
+    {
         for (var i = 0; i < value.Length; i++)
         {
             var c = value[i];
             if (c == '\0')
             {
-                throw GraphException.InvalidRequest($"{name} contains the character U+0000 (NUL) at position {i + 1}, which no message can hold; remove it.");
+                return $"the character U+0000 (NUL) at position {i + 1}, which no message can hold; remove it";
             }
             if (char.IsSurrogate(c))
             {
@@ -203,11 +209,10 @@ public static class MessageOData
                     i++;
                     continue;
                 }
-                throw GraphException.InvalidRequest(
-                    $"{name} contains half of a surrogate pair (U+{(int)c:X4}) at position {i + 1}, which is not a character; send valid UTF-8.");
+                return $"half of a surrogate pair (U+{(int)c:X4}) at position {i + 1}, which is not a character; send valid UTF-8";
             }
         }
-        return value;
+        return null;
     }
 
     /// <summary>Refuses a parsed $filter or $orderby expression with too many nodes or nested too deeply.</summary>
