@@ -164,8 +164,12 @@ public sealed class GraphQueryLimitsTests(ChangeDeskFactory app) : IClassFixture
         var start = app.Clock.GetUtcNow().AddDays(9);
         var change = await app.AnnounceAsync(rm, new ChangeSpec
         {
-            Title = "It's 100% _done_ [now]", StartIn = TimeSpan.FromDays(9), Severity = "critical", IsMajorChange = true,
-            Services = ["Microsoft Edge"], Tags = ["Data privacy"],
+            Title = "It's 100% _done_ [now]",
+            StartIn = TimeSpan.FromDays(9),
+            Severity = "critical",
+            IsMajorChange = true,
+            Services = ["Microsoft Edge"],
+            Tags = ["Data privacy"],
         }, tenant.Id);
         // Matches the first's contains/startswith/endswith patterns only if %, _ or [ ] were wildcards.
         await app.AnnounceAsync(rm, new ChangeSpec { Title = "Alpha 1000 xdonex (now)", StartIn = TimeSpan.FromDays(20) }, tenant.Id);
