@@ -73,7 +73,10 @@ public static class ChangeDeskApp
         services.AddScoped<RolloutApplier>();
         services.AddScoped<RingsAndBlackouts>();
         services.AddScoped<SignalIngestor>();
-        services.AddHttpClient(WebhookSender.HttpClientName);
+        var webhooks = new WebhookAddressPolicy(configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>() ?? new WebhookOptions(),
+            builder.Environment.IsProduction());
+        services.AddSingleton(webhooks);
+        services.AddHttpClient(WebhookSender.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => WebhookConnections.Handler(webhooks));
         if (configuration.GetValue("BackgroundJobs:Enabled", true))
         {
             services.AddHostedService<EmailSender>();

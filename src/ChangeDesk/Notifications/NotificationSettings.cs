@@ -26,7 +26,8 @@ public sealed record OutboxView(
     DateTimeOffset DueAt, int Attempts, DateTimeOffset? SentAt, DateTimeOffset? DeadAt, string? LastError, string State);
 
 /// <summary>Email preferences, tenant digest settings, extra addresses, webhook endpoints and the outbox view.</summary>
-public sealed class NotificationSettings(ChangeDeskDb db, CurrentUser user, TimeProvider clock, OutboxStore outbox, OutboxSignal signal)
+public sealed class NotificationSettings(
+    ChangeDeskDb db, CurrentUser user, TimeProvider clock, OutboxStore outbox, OutboxSignal signal, WebhookAddressPolicy webhookAddresses)
 {
     public async Task<PreferenceView> MyPreferenceAsync(CancellationToken ct)
     {
@@ -193,6 +194,10 @@ public sealed class NotificationSettings(ChangeDeskDb db, CurrentUser user, Time
         {
             errors["url"] = ["Give an absolute http or https URL."];
         }
+        else if ((webhookAddresses.UrlRefusal(url) ?? await ResolvedRefusalAsync(url, ct)) is { } refusal)
+        {
+            errors["url"] = [refusal];
+        }
         var events = (input.Events ?? []).Distinct().ToList();
         if (events.Except(WebhookEvents.All).Any())
         {
@@ -211,6 +216,30 @@ public sealed class NotificationSettings(ChangeDeskDb db, CurrentUser user, Time
         db.AuditOperation = "Register webhook";
         await db.SaveChangesAsync(ct);
         return new CreatedWebhook(ToView(endpoint), endpoint.Secret);
+    }
+
+    /// <summary>
+    /// A name that resolves to a forbidden address now is refused at once; one that does not resolve yet is accepted.
+    /// Either way every delivery resolves and checks it again in its connection.
+    /// </summary>
+    async Task<string?> ResolvedRefusalAsync(Uri url, CancellationToken ct)
+    {
+        if (url.HostNameType != UriHostNameType.Dns)
+        {
+            return null;
+        }
+        System.Net.IPAddress[] addresses;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            addresses = await System.Net.Dns.GetHostAddressesAsync(url.IdnHost, timeout.Token);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            return null;
+        }
+        return addresses.Select(webhookAddresses.Refusal).FirstOrDefault(r => r is not null) is { } kind ? WebhookAddressPolicy.AddressMessage(kind) : null;
     }
 
     public async Task RemoveWebhookAsync(Guid id, CancellationToken ct)

@@ -11,7 +11,8 @@ namespace ChangeDesk.Notifications;
 /// webhook-signature), logging every attempt. A non-2xx answer or a timeout is retried with backoff.
 /// </summary>
 public sealed class WebhookSender(
-    IServiceScopeFactory scopes, OutboxSignal signal, OutboxOptions outbox, IHttpClientFactory http, TimeProvider clock, ILogger<WebhookSender> logger)
+    IServiceScopeFactory scopes, OutboxSignal signal, OutboxOptions outbox, IHttpClientFactory http, WebhookAddressPolicy policy, TimeProvider clock,
+    ILogger<WebhookSender> logger)
     : BackgroundService
 {
     public const string HttpClientName = "webhooks";
@@ -93,19 +94,36 @@ public sealed class WebhookSender(
         var watch = Stopwatch.StartNew();
         int? status = null;
         string? error = null;
-        try
+        // The log shows a status code and one of a few fixed reasons, never the remote's text: a tenant admin reads it,
+        // and what a non-HTTP service answers (or how a connection fails) would describe hosts they cannot reach.
+        if (!Uri.TryCreate(endpoint.Url, UriKind.Absolute, out var url) || policy.UrlRefusal(url) is not null)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            using var response = await client.SendAsync(request, timeout.Token);
-            status = (int)response.StatusCode;
-            if (!response.IsSuccessStatusCode)
-            {
-                error = $"The endpoint answered {status} {response.ReasonPhrase}.";
-            }
+            error = url is null ? "The endpoint's URL is not valid." : policy.UrlRefusal(url);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        else
         {
-            error = e is TaskCanceledException ? "The endpoint did not answer within 15 seconds." : e.Message;
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+                status = (int)response.StatusCode;
+                if (status is >= 300 and < 400)
+                {
+                    error = $"The endpoint answered {status}, a redirect: redirects are not followed.";
+                }
+                else if (!response.IsSuccessStatusCode)
+                {
+                    error = $"The endpoint answered {status}.";
+                }
+            }
+            catch (TaskCanceledException)
+            {
+                error = "The endpoint did not answer within 15 seconds.";
+            }
+            catch (HttpRequestException e)
+            {
+                error = Reason(e);
+            }
         }
         db.WebhookDeliveries.Add(new WebhookDelivery
         {
@@ -122,5 +140,23 @@ public sealed class WebhookSender(
             logger.LogWarning("Webhook {Id} to {Url} failed (attempt {Attempt}): {Error}", row.Id, endpoint.Url, row.Attempts + 1, error);
             await store.MarkFailedAsync(row, error, CancellationToken.None);
         }
+    }
+
+    static string Reason(HttpRequestException e)
+    {
+        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is WebhookAddressRefusedException refused)
+            {
+                return WebhookAddressPolicy.AddressMessage(refused.Kind);
+            }
+        }
+        return e.HttpRequestError switch
+        {
+            HttpRequestError.NameResolutionError => "The endpoint's host name could not be resolved.",
+            HttpRequestError.SecureConnectionError => "The TLS handshake with the endpoint failed.",
+            HttpRequestError.ConnectionError => "The endpoint could not be reached.",
+            _ => "The endpoint did not answer with valid HTTP.",
+        };
     }
 }

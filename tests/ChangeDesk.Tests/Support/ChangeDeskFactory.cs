@@ -71,6 +71,9 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
     string PostgresDatabase => ShareDatabaseWith?.PostgresDatabase ?? $"cd_test_{Path.GetFileName(directory)}";
     string KeysDirectory => ShareDatabaseWith?.KeysDirectory ?? Path.Combine(directory, "keys");
 
+    /// <summary>The test receivers listen on loopback, which webhooks may reach only where configured to.</summary>
+    protected virtual string[] AllowedWebhookNetworks => ["127.0.0.0/8", "::1/128"];
+
     public static JsonSerializerOptions Json { get; } = CreateJson();
 
     static JsonSerializerOptions CreateJson()
@@ -99,6 +102,10 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");
         builder.UseSetting("DataProtection:KeysPath", KeysDirectory);
         builder.UseSetting("Email:PickupDirectory", PickupDirectory);
+        for (var i = 0; i < AllowedWebhookNetworks.Length; i++)
+        {
+            builder.UseSetting($"Webhooks:AllowedNetworks:{i}", AllowedWebhookNetworks[i]);
+        }
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();

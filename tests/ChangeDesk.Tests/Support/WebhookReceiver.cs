@@ -34,6 +34,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>The status to answer a request to a path with; the count is how many that path had before.</summary>
     public Func<string, int, int> Answer { get; set; } = (_, _) => 200;
 
+    /// <summary>The Location header to answer a path with (for redirects); none when null.</summary>
+    public Func<string, string?> Location { get; set; } = _ => null;
+
     public IReadOnlyList<ReceivedHook> All => received.ToList();
 
     public IReadOnlyList<ReceivedHook> At(string path) => received.Where(r => r.Path == path).ToList();
@@ -64,6 +67,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
             received.Enqueue(new ReceivedHook(path, context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), body, status));
         }
         context.Response.StatusCode = status;
+        if (Location(path) is { } location)
+        {
+            context.Response.Headers.Location = location;
+        }
     }
 
     public async ValueTask DisposeAsync()
