@@ -71,6 +71,11 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
     string PostgresDatabase => ShareDatabaseWith?.PostgresDatabase ?? $"cd_test_{Path.GetFileName(directory)}";
     string KeysDirectory => ShareDatabaseWith?.KeysDirectory ?? Path.Combine(directory, "keys");
 
+    /// <summary>The database settings of this instance, for a service started as a process of its own on the same database.</summary>
+    public IReadOnlyDictionary<string, string> DatabaseSettings => PostgresServer is { } server
+        ? new Dictionary<string, string> { ["Database:Provider"] = "Postgres", ["Database:ConnectionString"] = $"{server};Database={PostgresDatabase}" }
+        : new Dictionary<string, string> { ["Database:Provider"] = "Sqlite", ["Database:ConnectionString"] = $"Data Source={SqliteFile}" };
+
     public static JsonSerializerOptions Json { get; } = CreateJson();
 
     static JsonSerializerOptions CreateJson()
