@@ -47,23 +47,34 @@ public sealed class EmailSender(
         scope.ServiceProvider.GetRequiredService<CurrentUser>().ActAsSystem("email sender");
         var store = scope.ServiceProvider.GetRequiredService<OutboxStore>();
         await using var transport = new EmailTransport(email, environment);
-        await using var marks = await SentMarks.OpenAsync(scopes, stoppingToken);
-        while (!stoppingToken.IsCancellationRequested)
+        SentMarks? marks = null;
+        try
         {
-            var batch = await store.ClaimAsync(Channels.Email, stoppingToken);
-            if (batch.Count == 0)
+            while (!stoppingToken.IsCancellationRequested)
             {
-                var next = await store.NextDueAsync(Channels.Email, stoppingToken);
-                var until = next is { } due ? due - clock.GetUtcNow() : outbox.PollInterval;
-                return until <= TimeSpan.Zero ? TimeSpan.FromSeconds(1) : until < outbox.PollInterval ? until : outbox.PollInterval;
+                var batch = await store.ClaimAsync(Channels.Email, stoppingToken);
+                if (batch.Count == 0)
+                {
+                    var next = await store.NextDueAsync(Channels.Email, stoppingToken);
+                    var until = next is { } due ? due - clock.GetUtcNow() : outbox.PollInterval;
+                    return until <= TimeSpan.Zero ? TimeSpan.FromSeconds(1) : until < outbox.PollInterval ? until : outbox.PollInterval;
+                }
+                await using var lease = new OutboxLease(batch, scopes, outbox, clock, logger);
+                marks ??= await SentMarks.OpenAsync(scopes, CancellationToken.None);
+                if (!await SendBatchAsync(batch, transport, store, marks, lease, stoppingToken))
+                {
+                    break;
+                }
             }
-            await using var lease = new OutboxLease(batch, scopes, outbox, clock, logger);
-            if (!await SendBatchAsync(batch, transport, store, marks, lease, stoppingToken))
+            return outbox.PollInterval;
+        }
+        finally
+        {
+            if (marks is not null)
             {
-                break;
+                await marks.DisposeAsync();
             }
         }
-        return outbox.PollInterval;
     }
 
     /// <summary>Sends a claimed batch in order; false when the pass should end (stopping, or the server is unreachable).</summary>
