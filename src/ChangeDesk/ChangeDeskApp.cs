@@ -48,7 +48,7 @@ public static class ChangeDeskApp
         services.AddHostedService<StartupTasks>();
 
         var configuration = builder.Configuration;
-        services.AddSingleton(configuration.GetSection(OutboxOptions.Section).Get<OutboxOptions>() ?? new OutboxOptions());
+        services.AddSingleton((configuration.GetSection(OutboxOptions.Section).Get<OutboxOptions>() ?? new OutboxOptions()).Validated());
         services.AddSingleton(configuration.GetSection(EmailOptions.Section).Get<EmailOptions>() ?? new EmailOptions());
         services.AddSingleton(configuration.GetSection(ApprovalOptions.Section).Get<ApprovalOptions>() ?? new ApprovalOptions());
         services.AddSingleton(configuration.GetSection(DigestOptions.Section).Get<DigestOptions>() ?? new DigestOptions());

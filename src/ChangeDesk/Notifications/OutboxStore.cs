@@ -8,11 +8,38 @@ public sealed class OutboxOptions
     public const string Section = "Outbox";
 
     public int BatchSize { get; set; } = 200;
-    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a claim holds its rows without a renewal: when a sender dies, this is how long its rows wait before
+    /// another instance sends them. The instances' clocks must agree to well within <c>Lease - LeaseRenewal</c>.
+    /// </summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How often a sender renews the lease of the rows it still holds; at most a third of <see cref="Lease"/>.</summary>
+    public TimeSpan LeaseRenewal { get; set; } = TimeSpan.FromSeconds(5);
+
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(15);
     public int MaxAttempts { get; set; } = 8;
     public TimeSpan FirstRetry { get; set; } = TimeSpan.FromSeconds(30);
     public TimeSpan MaxRetry { get; set; } = TimeSpan.FromHours(1);
+
+    public OutboxOptions Validated()
+    {
+        if (BatchSize < 1)
+        {
+            throw new InvalidOperationException($"{Section}:BatchSize must be at least 1, not {BatchSize}.");
+        }
+        if (Lease < TimeSpan.FromSeconds(1))
+        {
+            throw new InvalidOperationException($"{Section}:Lease must be at least 00:00:01, not {Lease}.");
+        }
+        // Renewed three times a lease, a sender keeps its rows through two renewals that fail or come late.
+        if (LeaseRenewal <= TimeSpan.Zero || LeaseRenewal > Lease / 3)
+        {
+            throw new InvalidOperationException($"{Section}:LeaseRenewal must be above zero and at most a third of {Section}:Lease ({Lease}), not {LeaseRenewal}.");
+        }
+        return this;
+    }
 
     /// <summary>Exponential backoff with ±20 % jitter, so many failed rows do not retry in lockstep.</summary>
     public TimeSpan RetryDelay(int attempts, double random) =>
@@ -66,10 +93,17 @@ public sealed class OutboxStore(ChangeDeskDb db, TimeProvider clock, OutboxOptio
     public async Task<Dictionary<Guid, EmailContent>> ContentsAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct) =>
         ids.Count == 0 ? [] : await db.EmailContents.AsNoTracking().Where(c => EF.Parameter(ids).Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
 
-    /// <summary>When the next row falls due, so a sender can sleep until then.</summary>
-    public async Task<DateTimeOffset?> NextDueAsync(string channel, CancellationToken ct) =>
-        await db.Outbox.Where(o => o.Channel == channel && o.SentAt == null && o.DeadAt == null)
-            .OrderBy(o => o.DueAt).Select(o => (DateTimeOffset?)o.DueAt).FirstOrDefaultAsync(ct);
+    /// <summary>
+    /// When the next row can be claimed, so a sender can sleep until then: when it falls due, or, while another sender
+    /// holds it, when that lease runs out (the other sender died, or it renews and this is asked again then).
+    /// </summary>
+    public async Task<DateTimeOffset?> NextDueAsync(string channel, CancellationToken ct)
+    {
+        var pending = db.Outbox.Where(o => o.Channel == channel && o.SentAt == null && o.DeadAt == null);
+        var due = await pending.Where(o => o.LeaseUntil == null).OrderBy(o => o.DueAt).Select(o => (DateTimeOffset?)o.DueAt).FirstOrDefaultAsync(ct);
+        var leased = await pending.Where(o => o.LeaseUntil != null).OrderBy(o => o.LeaseUntil).Select(o => o.LeaseUntil).FirstOrDefaultAsync(ct);
+        return due is null ? leased : leased is null || due <= leased ? due : leased;
+    }
 
     /// <summary>
     /// Renews the lease of a claimed row just before it is sent, so the lease covers this one send rather than
@@ -88,22 +122,15 @@ public sealed class OutboxStore(ChangeDeskDb db, TimeProvider clock, OutboxOptio
         return renewed;
     }
 
-    /// <summary>Whether the lease of a claimed row runs out within half a lease: then it is renewed before the row is sent.</summary>
-    public bool LeaseRunningOut(OutboxMessage row) => row.LeaseUntil is not { } until || until - clock.GetUtcNow() < options.Lease / 2;
+    /// <summary>
+    /// Renews, in one statement, the lease of the rows of a claim that are still held by it (not settled, not taken by
+    /// another sender since); returns how many were renewed.
+    /// </summary>
+    public Task<int> RenewClaimAsync(string owner, IReadOnlyCollection<Guid> ids, DateTimeOffset until, CancellationToken ct) =>
+        db.Outbox.Where(o => EF.Parameter(ids).Contains(o.Id) && o.LeaseOwner == owner && o.SentAt == null && o.DeadAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(o => o.LeaseUntil, until), ct);
 
-    /// <summary>Marks rows accepted by the server as sent, in one statement; only those still leased by the claim that sent them.</summary>
-    public async Task MarkSentAsync(IReadOnlyCollection<OutboxMessage> rows, CancellationToken ct)
-    {
-        var now = clock.GetUtcNow();
-        foreach (var claim in rows.GroupBy(r => r.LeaseOwner))
-        {
-            var ids = claim.Select(r => r.Id).ToList();
-            await db.Outbox.Where(o => EF.Parameter(ids).Contains(o.Id) && o.LeaseOwner == claim.Key)
-                .ExecuteUpdateAsync(s => s.SetProperty(o => o.SentAt, now).SetProperty(o => o.Attempts, o => o.Attempts + 1)
-                    .SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTimeOffset?)null), ct);
-        }
-    }
-
+    /// <summary>Marks a row as sent, by its primary key; only while it is still leased by the claim that sent it.</summary>
     public Task MarkSentAsync(OutboxMessage row, CancellationToken ct)
     {
         var now = clock.GetUtcNow();

@@ -60,30 +60,34 @@ public sealed class WebhookSender(
             var ids = batch.Select(b => Guid.Parse(b.Recipient)).Distinct().ToList();
             var endpoints = await db.WebhookEndpoints.AsNoTracking().Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, stoppingToken);
             var client = http.CreateClient(HttpClientName);
+            // Renewed while the batch is worked through, so a slow endpoint keeps the batch and a dead sender's rows
+            // wait only a short lease.
+            await using var lease = new OutboxLease(batch, scopes, outbox, clock, logger);
             for (var i = 0; i < batch.Count; i++)
             {
                 var row = batch[i];
                 if (stoppingToken.IsCancellationRequested)
                 {
-                    await store.ReleaseAsync(batch.Skip(i), CancellationToken.None);
+                    var rest = batch.Skip(i).ToList();
+                    await lease.SettleAsync(rest, () => store.ReleaseAsync(rest, CancellationToken.None));
                     break;
                 }
-                if (!await store.RenewAsync(row, CancellationToken.None))
+                if (!await lease.HoldsAsync(row, store))
                 {
-                    continue; // the batch outlasted its lease and another sender has this row now
+                    continue; // this sender stalled past its lease and another sender has this row now
                 }
                 if (!endpoints.TryGetValue(Guid.Parse(row.Recipient), out var endpoint) || !endpoint.IsActive)
                 {
-                    await store.MarkDeadAsync(row, "The webhook endpoint was deleted or deactivated.", CancellationToken.None);
+                    await lease.SettleAsync(row, () => store.MarkDeadAsync(row, "The webhook endpoint was deleted or deactivated.", CancellationToken.None));
                     continue;
                 }
-                await DeliverAsync(client, db, store, endpoint, row);
+                await DeliverAsync(client, db, store, lease, endpoint, row);
             }
         }
         return outbox.PollInterval;
     }
 
-    async Task DeliverAsync(HttpClient client, ChangeDeskDb db, OutboxStore store, WebhookEndpoint endpoint, OutboxMessage row)
+    async Task DeliverAsync(HttpClient client, ChangeDeskDb db, OutboxStore store, OutboxLease lease, WebhookEndpoint endpoint, OutboxMessage row)
     {
         var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
         var id = row.Id.ToString("n");
@@ -130,16 +134,16 @@ public sealed class WebhookSender(
             EndpointId = endpoint.Id, OutboxId = row.Id, TenantId = endpoint.TenantId, EventType = row.EventType, Attempt = row.Attempts + 1,
             At = clock.GetUtcNow(), StatusCode = status, Succeeded = error is null, Error = error, DurationMs = watch.ElapsedMilliseconds,
         });
-        await db.SaveChangesAsync(CancellationToken.None);
-        if (error is null)
-        {
-            await store.MarkSentAsync(row, CancellationToken.None);
-        }
-        else
+        if (error is not null)
         {
             logger.LogWarning("Webhook {Id} to {Url} failed (attempt {Attempt}): {Error}", row.Id, endpoint.Url, row.Attempts + 1, error);
-            await store.MarkFailedAsync(row, error, CancellationToken.None);
         }
+        // The delivery's log and its mark are written before the next delivery starts: a crash repeats at most this one.
+        await lease.SettleAsync(row, async () =>
+        {
+            await db.SaveChangesAsync(CancellationToken.None);
+            await (error is null ? store.MarkSentAsync(row, CancellationToken.None) : store.MarkFailedAsync(row, error, CancellationToken.None));
+        });
     }
 
     static string Reason(HttpRequestException e)

@@ -1,13 +1,153 @@
+using ChangeDesk.Data;
 using ChangeDesk.Notifications;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Tests.Support;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ChangeDesk.Tests.Notifications;
 
-/// <summary>Stopping the service in the middle of a batch loses no email and sends none twice.</summary>
+/// <summary>
+/// Stopping the service in the middle of a batch loses no email and sends none twice; killing it (kill -9) loses none and
+/// repeats at most the one email in flight, and another instance takes over its rows within the short lease.
+/// </summary>
 public sealed class CrashSafetyTests
 {
+    /// <summary>The real service with its background jobs off: it makes the database and the outbox, and reads it back.</summary>
+    sealed class QuietService : ChangeDeskFactory
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("BackgroundJobs:Enabled", "false");
+        }
+    }
+
+    static readonly TimeSpan Lease = TimeSpan.FromSeconds(4);
+
+    [Fact]
+    public async Task KillingSendingProcessesRepeatsAtMostTheEmailInFlightAndTheNextInstanceTakesOverWithinTheLease()
+    {
+        const int emails = 100;
+        const int kills = 4;
+        const int perProcess = 10;
+        await using var sink = await SmtpSink.StartNewAsync();
+        await using var app = new QuietService();
+        await app.InitializeAsync();
+        var rows = await app.AsSystemAsync(async s =>
+        {
+            var db = s.GetRequiredService<ChangeDeskDb>();
+            // Due in real time: the processes below run on the real clock, not the test's.
+            var now = DateTimeOffset.UtcNow.AddMinutes(-1);
+            var content = new EmailContent { Text = "The settings move to the new console.", Html = "<p>The settings move.</p>", CreatedAt = now };
+            db.EmailContents.Add(content);
+            var queued = Enumerable.Range(0, emails).Select(i => new OutboxMessage
+            {
+                Channel = Channels.Email, EventType = "change.announced", Recipient = $"crash-{i:D3}-{Guid.NewGuid():n}@example.test",
+                Subject = $"Settings move {i}", Body = "", ContentId = content.Id, DedupKey = Guid.NewGuid().ToString("n"), CreatedAt = now, DueAt = now,
+            }).ToList();
+            db.Outbox.AddRange(queued);
+            await db.SaveChangesAsync();
+            return queued;
+        });
+        var recipients = rows.Select(r => r.Recipient).ToList();
+        Dictionary<string, string> Settings(int n) => new(app.DatabaseSettings)
+        {
+            ["Database:MigrateOnStart"] = "false",
+            ["DataProtection:KeysPath"] = Path.Combine(app.DataDirectory, "keys"),
+            ["Email:SmtpHost"] = "127.0.0.1",
+            ["Email:SmtpPort"] = sink.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Email:Security"] = "none",
+            ["Email:From"] = $"ChangeDesk {n} <p{n}@changedesk.test>",
+            ["Outbox:Lease"] = Lease.ToString(),
+            ["Outbox:LeaseRenewal"] = "00:00:01",
+        };
+        static string Sender(ReceivedMail m) => m.Message.From.Mailboxes.Single().Address;
+        bool SentBy(int n) => sink.Arrived.Any(m => m.From.Mailboxes.Single().Address == $"p{n}@changedesk.test");
+        var log = TestContext.Current.TestOutputHelper;
+        var processes = new List<ServiceProcess>();
+        try
+        {
+            // Process 1 claims the whole outbox; the server holds its first message.
+            sink.Hold = true;
+            processes.Add(ServiceProcess.Start(Settings(1)));
+            await Poll.UntilAsync(() => SentBy(1), what: "process 1 to send");
+            var claimed = await app.OutboxRowsAsync(recipients);
+            Assert.All(claimed, r => Assert.NotNull(r.LeaseOwner));
+            var firstLeaseEnd = claimed.Max(r => r.LeaseUntil!.Value);
+
+            for (var round = 1; round <= kills; round++)
+            {
+                var victim = processes[^1];
+                var next = ServiceProcess.Start(Settings(round + 1));
+                processes.Add(next);
+                await next.StartedAsync();
+                if (round == 1)
+                {
+                    // Process 1 is stuck at a slow server past the lease it claimed with: it renews, so process 2 takes nothing.
+                    await Poll.UntilAsync(() => DateTimeOffset.UtcNow > firstLeaseEnd + TimeSpan.FromSeconds(1), what: "the first lease to run out");
+                    Assert.False(SentBy(2), "Process 2 sent rows that process 1 holds and renews.");
+                    Assert.All(await app.OutboxRowsAsync(recipients), r => Assert.True(r.SentAt is null && r.LeaseUntil > firstLeaseEnd,
+                        "Process 1 did not renew the lease of the rows it holds."));
+                }
+
+                // Let the victim send freely; kill it as its server accepts its perProcess-th message (before it hears 250).
+                var killed = new TaskCompletionSource<DateTime>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var count = 0;
+                var victimAddress = $"p{round}@changedesk.test";
+                sink.Accepting = m =>
+                {
+                    if (Sender(m) == victimAddress && ++count == perProcess)
+                    {
+                        sink.Hold = true;
+                        victim.Kill();
+                        killed.TrySetResult(DateTime.UtcNow);
+                    }
+                };
+                sink.Hold = false;
+                sink.ReleaseHeld();
+                var killedAt = await killed.Task.WaitAsync(Poll.DefaultTimeout, TestContext.Current.CancellationToken);
+                sink.Accepting = null;
+
+                // The next process takes over the dead one's rows once their lease runs out: within seconds.
+                await Poll.UntilAsync(() => SentBy(round + 1), Lease + TimeSpan.FromSeconds(10), $"process {round + 1} to take over after kill {round}");
+                var pickup = DateTime.UtcNow - killedAt;
+                log?.WriteLine($"kill {round}: process {round + 1} sent within {pickup.TotalSeconds:0.0} s of the kill");
+                Assert.True(pickup < Lease + TimeSpan.FromSeconds(3), $"Process {round + 1} took {pickup.TotalSeconds:0.0} s to take over (lease {Lease.TotalSeconds} s).");
+            }
+
+            // The last process drains the rest.
+            sink.Hold = false;
+            sink.ReleaseHeld();
+            var settled = await Poll.ForAsync(() => app.OutboxRowsAsync(recipients), r => r.All(o => o.SentAt is not null), what: "every email to be marked sent");
+
+            var accepted = sink.AcceptedFor(recipients);
+            var byId = accepted.GroupBy(m => m.MessageId).ToDictionary(g => g.Key, g => g.OrderBy(m => m.Sequence).ToList());
+            Assert.All(settled, r => Assert.True(byId.ContainsKey(r.EmailMessageId), $"{r.EmailMessageId} was lost."));
+            Assert.Equal(emails, byId.Count);
+            var repeated = byId.Values.Where(copies => copies.Count > 1).ToList();
+            log?.WriteLine($"{accepted.Count} accepted for {emails} emails; repeated: {string.Join(", ", repeated.Select(c => $"{c[0].MessageId} first from {Sender(c[0])}"))}");
+            Assert.All(repeated, copies => Assert.Equal(2, copies.Count));
+            for (var n = 1; n <= kills; n++)
+            {
+                var fromKilled = repeated.Count(c => Sender(c[0]) == $"p{n}@changedesk.test");
+                Assert.True(fromKilled <= 1, $"{fromKilled} emails sent by killed process {n} were sent again (at most the one in flight may be).");
+            }
+            Assert.True(repeated.Count <= kills, $"{repeated.Count} emails were sent twice after {kills} kills.");
+        }
+        finally
+        {
+            sink.Accepting = null;
+            sink.Hold = false;
+            sink.ReleaseHeld();
+            foreach (var process in processes)
+            {
+                await process.DisposeAsync();
+            }
+        }
+    }
+
     [Fact]
     public async Task StoppingMidBatchAndStartingANewInstanceOnTheSameDatabaseSendsEveryEmailExactlyOnce()
     {

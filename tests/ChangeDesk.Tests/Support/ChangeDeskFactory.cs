@@ -74,6 +74,11 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>The test receivers listen on loopback, which webhooks may reach only where configured to.</summary>
     protected virtual string[] AllowedWebhookNetworks => ["127.0.0.0/8", "::1/128"];
 
+    /// <summary>The database settings of this instance, for a service started as a process of its own on the same database.</summary>
+    public IReadOnlyDictionary<string, string> DatabaseSettings => PostgresServer is { } server
+        ? new Dictionary<string, string> { ["Database:Provider"] = "Postgres", ["Database:ConnectionString"] = $"{server};Database={PostgresDatabase}" }
+        : new Dictionary<string, string> { ["Database:Provider"] = "Sqlite", ["Database:ConnectionString"] = $"Data Source={SqliteFile}" };
+
     public static JsonSerializerOptions Json { get; } = CreateJson();
 
     static JsonSerializerOptions CreateJson()

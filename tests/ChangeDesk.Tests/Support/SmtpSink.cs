@@ -76,6 +76,12 @@ public sealed class SmtpSink : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Called with each message the sink accepts, after it is recorded and before the client is told "250 OK": what
+    /// the callback does (stop the client's process, say) happens while the client still waits for the answer.
+    /// </summary>
+    public Action<ReceivedMail>? Accepting { get; set; }
+
     public bool IsRunning => running is not null;
 
     /// <summary>Everything the server was sent, accepted or refused, in arrival order.</summary>
@@ -236,9 +242,15 @@ public sealed class SmtpSink : IAsyncDisposable
             }
             var mode = sink.Mode;
             var envelope = transaction.To.Select(t => $"{t.User}@{t.Host}").ToList();
+            ReceivedMail mail;
             lock (sink.gate)
             {
-                sink.received.Add(new ReceivedMail(message, envelope, mode == SinkMode.Accept, ++sink.sequence));
+                mail = new ReceivedMail(message, envelope, mode == SinkMode.Accept, ++sink.sequence);
+                sink.received.Add(mail);
+            }
+            if (mail.Accepted)
+            {
+                sink.Accepting?.Invoke(mail);
             }
             return mode switch
             {
