@@ -98,6 +98,7 @@ public static class ChangeDeskApp
                 builder.Configuration["DataProtection:KeysPath"] ?? "data/keys")));
         }
         services.AddChangeDeskAuth();
+        services.AddChangeDeskRateLimits(configuration);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
@@ -130,6 +131,7 @@ public static class ChangeDeskApp
         app.UseStatusCodePages(StatusPages.WriteAsync);
         app.UseStaticFiles();
         app.UseAuthentication();
+        app.UseChangeDeskRateLimits();
         app.UseAuthorization();
 
         app.MapHealthChecks("/healthz").AllowAnonymous();
