@@ -101,6 +101,7 @@ public static class ChangeDeskApp
                 builder.Configuration["DataProtection:KeysPath"] ?? "data/keys")));
         }
         services.AddChangeDeskAuth();
+        services.AddChangeDeskRateLimits(configuration);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
@@ -133,6 +134,7 @@ public static class ChangeDeskApp
         app.UseStatusCodePages(StatusPages.WriteAsync);
         app.UseStaticFiles();
         app.UseAuthentication();
+        app.UseChangeDeskRateLimits();
         app.UseAuthorization();
 
         app.MapHealthChecks("/healthz").AllowAnonymous();

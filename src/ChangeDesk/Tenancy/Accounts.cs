@@ -128,7 +128,11 @@ public sealed class Accounts(ChangeDeskDb db, CurrentUser current, TimeProvider 
         await db.SaveChangesAsync(ct);
     }
 
-    /// <summary>Checks a password; returns the user when it is right and the account is enabled.</summary>
+    /// <summary>
+    /// Checks a password; returns the user when it is right and the account is enabled. An unknown email, an account
+    /// without a password and a disabled account cost one hash verification as a wrong password does, so the time
+    /// of the answer does not tell which emails have accounts.
+    /// </summary>
     public async Task<User?> CheckPasswordAsync(string? email, string? password, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password))
@@ -137,12 +141,13 @@ public sealed class Accounts(ChangeDeskDb db, CurrentUser current, TimeProvider 
         }
         var normalized = email.Trim().ToLowerInvariant();
         var user = await db.Users.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(u => u.Email == normalized, ct);
-        if (user?.PasswordHash is null || user.IsDisabled)
-        {
-            return null;
-        }
-        return Hasher.VerifyHashedPassword(user, user.PasswordHash, password) == PasswordVerificationResult.Failed ? null : user;
+        var verified = Hasher.VerifyHashedPassword(NoUser, user?.PasswordHash ?? NoUserHash, password) != PasswordVerificationResult.Failed;
+        return verified && user is { PasswordHash: not null, IsDisabled: false } ? user : null;
     }
+
+    // Hashed as every password is (same algorithm and work factor), from a random secret nobody knows.
+    static readonly User NoUser = new() { Email = "", DisplayName = "" };
+    static readonly string NoUserHash = Hasher.HashPassword(NoUser, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
 
     /// <summary>Creates an API token for a user. The secret is returned once and only its hash is stored.</summary>
     public async Task<CreatedToken> CreateTokenAsync(Guid userId, string? name, CancellationToken ct = default)

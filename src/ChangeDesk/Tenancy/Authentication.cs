@@ -92,8 +92,13 @@ public sealed class ApiTokenHandler(
         }
         // Usage time is telemetry, not data: written in the background, at most once a minute per token.
         usage.Used(found.Id, found.LastUsedAt);
-        return AuthenticateResult.Success(new AuthenticationTicket(ChangeDeskClaims.Principal(user, AuthSchemes.Token), AuthSchemes.Token));
+        var principal = ChangeDeskClaims.Principal(user, AuthSchemes.Token);
+        // Request limits count per token, as Graph counts per app.
+        ((System.Security.Claims.ClaimsIdentity)principal.Identity!).AddClaim(new(TokenIdClaim, found.Id.ToString()));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, AuthSchemes.Token));
     }
+
+    public const string TokenIdClaim = "changedesk:token";
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
