@@ -99,6 +99,7 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
             e.Property(u => u.Email).HasMaxLength(320);
             e.HasIndex(u => u.Email).IsUnique();
             e.Property(u => u.DisplayName).HasMaxLength(200);
+            e.Property(u => u.SecurityStamp).HasMaxLength(32);
             e.HasIndex(u => u.TenantId);
             e.HasOne<Tenant>().WithMany().HasForeignKey(u => u.TenantId).OnDelete(DeleteBehavior.Restrict);
             e.HasQueryFilter(u => VisibleTenantId == null || u.TenantId == VisibleTenantId);

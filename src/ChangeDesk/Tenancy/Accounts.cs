@@ -124,7 +124,30 @@ public sealed class Accounts(ChangeDeskDb db, CurrentUser current, TimeProvider 
         }
         var user = await db.Users.FirstOrDefaultAsync(u => u.Email == email.Trim().ToLowerInvariant(), ct) ?? throw new NotFoundException("User", email);
         user.PasswordHash = Hasher.HashPassword(user, password);
+        user.EndSessions();
         db.AuditOperation = "Set password";
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>
+    /// Ends every sign-in session of a user at once (signing out, "sign out everywhere"): their cookies are refused
+    /// from the next request on. Users may end their own; tenant admins those of their tenant's users (others are
+    /// not found, as the tenant filter hides them); provider admins anyone's.
+    /// </summary>
+    public async Task EndSessionsAsync(Guid userId, CancellationToken ct = default)
+    {
+        var own = current.Id == userId;
+        if (!own && !current.IsSystem && !current.Is(Role.ProviderAdmin, Role.TenantAdmin))
+        {
+            throw new ForbiddenException("Only admins can sign other users out.");
+        }
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId, ct) ?? throw new NotFoundException("User", userId);
+        if (!own && current.Is(Role.TenantAdmin) && user.TenantId != current.TenantId)
+        {
+            throw new NotFoundException("User", userId);
+        }
+        user.EndSessions();
+        db.AuditOperation = own ? "Sign out everywhere" : $"Sign {user.Email} out everywhere";
         await db.SaveChangesAsync(ct);
     }
 

@@ -43,6 +43,7 @@ public static class Policies
                 // The API answers 401/403 with problem details instead of redirecting to the sign-in page.
                 o.Events.OnRedirectToLogin = ctx => ApiAware(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => ApiAware(ctx, StatusCodes.Status403Forbidden);
+                o.Events.OnValidatePrincipal = CheckSecurityStampAsync;
             });
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Provider, p => p.RequireRole(Role.ProviderAdmin.Name(), Role.ReleaseManager.Name(), Role.SupportEngineer.Name()))
@@ -50,6 +51,24 @@ public static class Policies
             .AddPolicy(Policies.Author, p => p.RequireRole(Role.ProviderAdmin.Name(), Role.ReleaseManager.Name(), Role.TenantAdmin.Name()))
             .AddPolicy(Policies.TenantAdmin, p => p.RequireRole(Role.TenantAdmin.Name()));
         return services;
+    }
+
+    /// <summary>
+    /// A cookie is good only while its user is enabled and has the stamp it was issued with: signing out, a new
+    /// password and "sign out everywhere" change the stamp, so every earlier cookie fails on its next request.
+    /// </summary>
+    static async Task CheckSecurityStampAsync(CookieValidatePrincipalContext ctx)
+    {
+        var stamp = ctx.Principal?.FindFirst(ChangeDeskClaims.SecurityStamp)?.Value;
+        var current = Guid.TryParse(ctx.Principal?.FindFirst(ChangeDeskClaims.UserId)?.Value, out var id) && stamp is not null
+            ? await ctx.HttpContext.RequestServices.GetRequiredService<ChangeDeskDb>().Users.IgnoreQueryFilters().AsNoTracking()
+                .Where(u => u.Id == id && !u.IsDisabled).Select(u => u.SecurityStamp).FirstOrDefaultAsync(ctx.HttpContext.RequestAborted)
+            : null;
+        if (current is null || current != stamp)
+        {
+            ctx.RejectPrincipal();
+            await ctx.HttpContext.SignOutAsync(AuthSchemes.Cookie);
+        }
     }
 
     static Task ApiAware(RedirectContext<CookieAuthenticationOptions> ctx, int status)

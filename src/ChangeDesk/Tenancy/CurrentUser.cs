@@ -10,6 +10,7 @@ public static class ChangeDeskClaims
     public const string Role = ClaimTypes.Role;
     public const string Name = ClaimTypes.Name;
     public const string Email = ClaimTypes.Email;
+    public const string SecurityStamp = "changedesk:stamp";
 
     public static ClaimsPrincipal Principal(User user, string scheme) =>
         new(new ClaimsIdentity(
@@ -18,6 +19,7 @@ public static class ChangeDeskClaims
                 new Claim(Name, user.DisplayName),
                 new Claim(Email, user.Email),
                 new Claim(Role, user.Role.Name()),
+                new Claim(SecurityStamp, user.SecurityStamp),
                 .. user.TenantId is { } t ? new[] { new Claim(Tenant, t.ToString()) } : [],
             ],
             scheme, Name, Role));

@@ -23,6 +23,8 @@ public static class TenancyApi
         users.MapGet("/", ListUsers).WithName("ListUsers").WithSummary("Provider admins see everyone; tenant admins see their tenant's users.");
         users.MapPost("/", CreateUser).WithName("CreateUser")
             .WithSummary("Create a user. Tenant admins may create users of their own tenant only.");
+        users.MapPost("/{id:guid}/sign-out-everywhere", SignOutEverywhere).WithName("SignOutEverywhere")
+            .WithSummary("End every sign-in session of a user: your own, a user of your tenant (tenant admins), anyone (provider admins).");
 
         var tokens = api.MapGroup("/tokens").WithTags("Account");
         tokens.MapGet("/", ListTokens).WithName("ListTokens").WithSummary("Your API tokens (never their secrets).");
@@ -50,6 +52,12 @@ public static class TenancyApi
     {
         var user = await accounts.CreateUserAsync(input.Email, input.DisplayName, input.Role, input.TenantId, input.Password, ct);
         return TypedResults.Created($"/api/users/{user.Id}", user);
+    }
+
+    static async Task<NoContent> SignOutEverywhere(Guid id, Accounts accounts, CancellationToken ct)
+    {
+        await accounts.EndSessionsAsync(id, ct);
+        return TypedResults.NoContent();
     }
 
     static async Task<Ok<IReadOnlyList<TokenView>>> ListTokens(CurrentUser user, Accounts accounts, CancellationToken ct) =>

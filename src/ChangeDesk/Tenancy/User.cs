@@ -62,6 +62,17 @@ public sealed class User : IAudited
     public bool IsDisabled { get; set; }
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>
+    /// Carried in every sign-in cookie and checked on each request: a new stamp ends every session the user has,
+    /// as signing out, a new password or "sign out everywhere" must.
+    /// </summary>
+    [NotAudited]
+    public string SecurityStamp { get; private set; } = NewStamp();
+
+    public void EndSessions() => SecurityStamp = NewStamp();
+
+    static string NewStamp() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
     Guid? IAudited.AuditTenantId => TenantId;
     int? IAudited.AuditChangeId => null;
 }

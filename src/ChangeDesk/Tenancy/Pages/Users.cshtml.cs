@@ -41,6 +41,22 @@ public sealed class UsersModel(Accounts accounts, CurrentUser me) : PageModel
         }
     }
 
+    public async Task<IActionResult> OnPostSignOutAsync(Guid userId, CancellationToken ct)
+    {
+        try
+        {
+            await accounts.EndSessionsAsync(userId, ct);
+            TempData["message"] = "Every session of that user has ended; they must sign in again.";
+            return RedirectToPage(new { TenantId });
+        }
+        catch (ProblemException e)
+        {
+            Error = e.Message;
+            await LoadAsync(ct);
+            return Page();
+        }
+    }
+
     async Task LoadAsync(CancellationToken ct)
     {
         Tenants = await accounts.TenantsAsync(ct);
