@@ -136,19 +136,29 @@ public sealed class Accounts(ChangeDeskDb db, CurrentUser current, TimeProvider 
     /// </summary>
     public async Task EndSessionsAsync(Guid userId, CancellationToken ct = default)
     {
+        var user = await ManagedUserAsync(userId, "sign other users out", ct);
+        user.EndSessions();
+        db.AuditOperation = user.Id == current.Id ? "Sign out everywhere" : $"Sign {user.Email} out everywhere";
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>
+    /// A user whose sessions and tokens the caller may manage: their own; a user of their tenant for tenant admins
+    /// (others are not found, as the tenant filter hides them); anyone for provider admins and the system.
+    /// </summary>
+    async Task<User> ManagedUserAsync(Guid userId, string what, CancellationToken ct)
+    {
         var own = current.Id == userId;
         if (!own && !current.IsSystem && !current.Is(Role.ProviderAdmin, Role.TenantAdmin))
         {
-            throw new ForbiddenException("Only admins can sign other users out.");
+            throw new ForbiddenException($"Only admins can {what}.");
         }
         var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId, ct) ?? throw new NotFoundException("User", userId);
         if (!own && current.Is(Role.TenantAdmin) && user.TenantId != current.TenantId)
         {
             throw new NotFoundException("User", userId);
         }
-        user.EndSessions();
-        db.AuditOperation = own ? "Sign out everywhere" : $"Sign {user.Email} out everywhere";
-        await db.SaveChangesAsync(ct);
+        return user;
     }
 
     /// <summary>
@@ -196,19 +206,29 @@ public sealed class Accounts(ChangeDeskDb db, CurrentUser current, TimeProvider 
         return new CreatedToken(ToView(token), secret);
     }
 
-    public async Task<IReadOnlyList<TokenView>> TokensAsync(Guid userId, CancellationToken ct = default) =>
-        await db.ApiTokens.AsNoTracking().Where(t => t.UserId == userId).OrderByDescending(t => t.CreatedAt)
-            .Select(t => new TokenView(t.Id, t.Name, t.Prefix, t.CreatedAt, t.LastUsedAt, t.RevokedAt)).ToListAsync(ct);
-
-    public async Task RevokeTokenAsync(Guid userId, Guid tokenId, CancellationToken ct = default)
+    public async Task<IReadOnlyList<TokenView>> TokensAsync(Guid userId, CancellationToken ct = default)
     {
-        var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == tokenId && t.UserId == userId, ct) ?? throw new NotFoundException("Token", tokenId);
-        if (token.RevokedAt is null)
+        await ManagedUserAsync(userId, "see other users' tokens", ct);
+        return await db.ApiTokens.AsNoTracking().Where(t => t.UserId == userId).OrderByDescending(t => t.CreatedAt)
+            .Select(t => new TokenView(t.Id, t.Name, t.Prefix, t.CreatedAt, t.LastUsedAt, t.RevokedAt)).ToListAsync(ct);
+    }
+
+    /// <summary>Revokes one token of a user, or every active one when <paramref name="tokenId"/> is null.</summary>
+    public async Task RevokeTokenAsync(Guid userId, Guid? tokenId, CancellationToken ct = default)
+    {
+        var user = await ManagedUserAsync(userId, "revoke other users' tokens", ct);
+        var tokens = await db.ApiTokens.Where(t => t.UserId == userId && (tokenId == null ? t.RevokedAt == null : t.Id == tokenId)).ToListAsync(ct);
+        if (tokenId is { } id && tokens.Count == 0)
         {
-            token.RevokedAt = clock.GetUtcNow();
-            db.AuditOperation = "Revoke API token";
-            await db.SaveChangesAsync(ct);
+            throw new NotFoundException("Token", id);
         }
+        var now = clock.GetUtcNow();
+        foreach (var token in tokens.Where(t => t.RevokedAt is null))
+        {
+            token.RevokedAt = now;
+        }
+        db.AuditOperation = user.Id == current.Id ? "Revoke API token" : $"Revoke API token of {user.Email}";
+        await db.SaveChangesAsync(ct);
     }
 
     public static string HashToken(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));

@@ -23,6 +23,10 @@ public static class TenancyApi
         users.MapGet("/", ListUsers).WithName("ListUsers").WithSummary("Provider admins see everyone; tenant admins see their tenant's users.");
         users.MapPost("/", CreateUser).WithName("CreateUser")
             .WithSummary("Create a user. Tenant admins may create users of their own tenant only.");
+        users.MapGet("/{id:guid}/tokens", ListUserTokens).WithName("ListUserTokens")
+            .WithSummary("A user's API tokens (never their secrets): your own, your tenant's users' (tenant admins), anyone's (provider admins).");
+        users.MapDelete("/{id:guid}/tokens/{tokenId:guid}", RevokeUserToken).WithName("RevokeUserToken")
+            .WithSummary("Revoke a user's API token, with the same rights as listing them.");
         users.MapPost("/{id:guid}/sign-out-everywhere", SignOutEverywhere).WithName("SignOutEverywhere")
             .WithSummary("End every sign-in session of a user: your own, a user of your tenant (tenant admins), anyone (provider admins).");
 
@@ -52,6 +56,15 @@ public static class TenancyApi
     {
         var user = await accounts.CreateUserAsync(input.Email, input.DisplayName, input.Role, input.TenantId, input.Password, ct);
         return TypedResults.Created($"/api/users/{user.Id}", user);
+    }
+
+    static async Task<Ok<IReadOnlyList<TokenView>>> ListUserTokens(Guid id, Accounts accounts, CancellationToken ct) =>
+        TypedResults.Ok(await accounts.TokensAsync(id, ct));
+
+    static async Task<NoContent> RevokeUserToken(Guid id, Guid tokenId, Accounts accounts, CancellationToken ct)
+    {
+        await accounts.RevokeTokenAsync(id, tokenId, ct);
+        return TypedResults.NoContent();
     }
 
     static async Task<NoContent> SignOutEverywhere(Guid id, Accounts accounts, CancellationToken ct)

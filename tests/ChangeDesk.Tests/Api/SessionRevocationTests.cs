@@ -91,6 +91,41 @@ public sealed partial class SessionRevocationTests(ChangeDeskFactory factory) : 
         Assert.Contains($"Sign {admin.Email} out everywhere", audit);
     }
 
+    [Fact]
+    public async Task ATenantAdminRevokesATokenOfItsTenantsUserButCannotSeeAnotherTenantsTokens()
+    {
+        var (tenant, admin) = await factory.CreateTenantWithAdminAsync();
+        var reader = await factory.CreateUserAsync(Role.TenantReader, tenant.Id);
+        var (_, stranger) = await factory.CreateTenantWithAdminAsync();
+
+        var tokens = await admin.GetJsonAsync<List<TokenView>>($"/api/users/{reader.Id}/tokens");
+        var token = Assert.Single(tokens);
+        await Expect.StatusAsync(await admin.Client.DeleteAsync($"/api/users/{reader.Id}/tokens/{token.Id}", Ct), 204);
+        await Expect.StatusAsync(await reader.Client.GetAsync("/api/me", Ct), 401);
+
+        var strangersToken = (await stranger.GetJsonAsync<List<TokenView>>("/api/tokens")).Single();
+        await Expect.StatusAsync(await admin.Client.GetAsync($"/api/users/{stranger.Id}/tokens", Ct), 404);
+        await Expect.StatusAsync(await admin.Client.DeleteAsync($"/api/users/{stranger.Id}/tokens/{strangersToken.Id}", Ct), 404);
+        await Expect.StatusAsync(await stranger.Client.GetAsync("/api/me", Ct), 200);
+    }
+
+    [Fact]
+    public async Task AProviderAdminRevokesAnyonesTokenAndAReaderNoOnesButItsOwn()
+    {
+        var (tenant, admin) = await factory.CreateTenantWithAdminAsync();
+        var reader = await factory.CreateUserAsync(Role.TenantReader, tenant.Id);
+        var providerAdmin = await factory.CreateUserAsync(Role.ProviderAdmin);
+        var adminsToken = (await admin.GetJsonAsync<List<TokenView>>("/api/tokens")).Single();
+
+        await Expect.ProblemAsync(await reader.Client.DeleteAsync($"/api/users/{admin.Id}/tokens/{adminsToken.Id}", Ct), 403, "forbidden");
+        await Expect.StatusAsync(await admin.Client.GetAsync("/api/me", Ct), 200);
+
+        await Expect.StatusAsync(await providerAdmin.Client.DeleteAsync($"/api/users/{admin.Id}/tokens/{adminsToken.Id}", Ct), 204);
+        await Expect.StatusAsync(await admin.Client.GetAsync("/api/me", Ct), 401);
+        var audit = await providerAdmin.Client.GetStringAsync("/api/audit", Ct);
+        Assert.Contains($"Revoke API token of {admin.Email}", audit);
+    }
+
     HttpClient NewBrowser() =>
         factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 

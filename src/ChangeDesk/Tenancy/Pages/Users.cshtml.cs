@@ -57,6 +57,22 @@ public sealed class UsersModel(Accounts accounts, CurrentUser me) : PageModel
         }
     }
 
+    public async Task<IActionResult> OnPostRevokeTokensAsync(Guid userId, CancellationToken ct)
+    {
+        try
+        {
+            await accounts.RevokeTokenAsync(userId, null, ct);
+            TempData["message"] = "Every API token of that user is revoked.";
+            return RedirectToPage(new { TenantId });
+        }
+        catch (ProblemException e)
+        {
+            Error = e.Message;
+            await LoadAsync(ct);
+            return Page();
+        }
+    }
+
     async Task LoadAsync(CancellationToken ct)
     {
         Tenants = await accounts.TenantsAsync(ct);
