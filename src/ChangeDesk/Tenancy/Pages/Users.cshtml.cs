@@ -24,45 +24,33 @@ public sealed class UsersModel(Accounts accounts, CurrentUser me) : PageModel
         await LoadAsync(ct);
     }
 
-    public async Task<IActionResult> OnPostAsync(string? email, string? displayName, string? role, string? password, CancellationToken ct)
-    {
-        try
+    public Task<IActionResult> OnPostAsync(string? email, string? displayName, string? role, string? password, CancellationToken ct) =>
+        ActAsync(async () =>
         {
-            var tenant = IsProviderAdmin ? TenantId : me.TenantId;
-            var user = await accounts.CreateUserAsync(email, displayName, role, tenant, password ?? "", ct);
-            TempData["message"] = $"User {user.Email} created as {user.Role}.";
-            return RedirectToPage();
-        }
-        catch (ProblemException e)
-        {
-            Error = e.Message;
-            await LoadAsync(ct);
-            return Page();
-        }
-    }
+            var user = await accounts.CreateUserAsync(email, displayName, role, IsProviderAdmin ? TenantId : me.TenantId, password ?? "", ct);
+            return $"User {user.Email} created as {user.Role}.";
+        }, ct);
 
-    public async Task<IActionResult> OnPostSignOutAsync(Guid userId, CancellationToken ct)
-    {
-        try
+    public Task<IActionResult> OnPostSignOutAsync(Guid userId, CancellationToken ct) =>
+        ActAsync(async () =>
         {
             await accounts.EndSessionsAsync(userId, ct);
-            TempData["message"] = "Every session of that user has ended; they must sign in again.";
-            return RedirectToPage(new { TenantId });
-        }
-        catch (ProblemException e)
-        {
-            Error = e.Message;
-            await LoadAsync(ct);
-            return Page();
-        }
-    }
+            return "Every session of that user has ended; they must sign in again.";
+        }, ct);
 
-    public async Task<IActionResult> OnPostRevokeTokensAsync(Guid userId, CancellationToken ct)
+    public Task<IActionResult> OnPostRevokeTokensAsync(Guid userId, CancellationToken ct) =>
+        ActAsync(async () =>
+        {
+            await accounts.RevokeTokenAsync(userId, null, ct);
+            return "Every API token of that user is revoked.";
+        }, ct);
+
+    /// <summary>Runs an action; on success shows its message after a redirect, on a refusal the page with the reason.</summary>
+    async Task<IActionResult> ActAsync(Func<Task<string>> action, CancellationToken ct)
     {
         try
         {
-            await accounts.RevokeTokenAsync(userId, null, ct);
-            TempData["message"] = "Every API token of that user is revoked.";
+            TempData["message"] = await action();
             return RedirectToPage(new { TenantId });
         }
         catch (ProblemException e)
