@@ -114,7 +114,7 @@ public static class ChangeDeskApp
             o.Conventions.AllowAnonymousToPage("/Web/Login");
             o.Conventions.AddPageRoute("/Changes/Pages/Edit", "/changes/new");
             o.Conventions.AddPageRoute("/Releases/Pages/Edit", "/releases/new");
-        });
+        }).AddMvcOptions(o => o.Filters.Add<InputBoundsPageFilter>());
         services.AddHealthChecks();
         return builder;
     }
@@ -128,6 +128,7 @@ public static class ChangeDeskApp
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages(StatusPages.WriteAsync);
+        app.UseMiddleware<RequestBodyLimits>();
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -136,18 +137,20 @@ public static class ChangeDeskApp
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/api-reference", o => o.WithTitle("ChangeDesk API")).AllowAnonymous();
 
-        app.MapTenancy();
-        app.MapResponsibility();
-        app.MapChangeTypes();
-        app.MapChanges();
-        app.MapAudit();
-        app.MapMessageCenter();
-        app.MapGraph();
-        app.MapApprovals();
-        app.MapNotifications();
-        app.MapSupport();
-        app.MapReleases();
-        app.MapSignals();
+        // Every endpoint checks its inputs' length and count limits before its handler runs.
+        var api = app.MapGroup("").AddEndpointFilterFactory(InputBounds.Filter);
+        api.MapTenancy();
+        api.MapResponsibility();
+        api.MapChangeTypes();
+        api.MapChanges();
+        api.MapAudit();
+        api.MapMessageCenter();
+        api.MapGraph();
+        api.MapApprovals();
+        api.MapNotifications();
+        api.MapSupport();
+        api.MapReleases();
+        api.MapSignals();
         app.MapRazorPages();
     }
 }
