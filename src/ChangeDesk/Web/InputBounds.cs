@@ -96,7 +96,7 @@ public static class InputBounds
                     {
                         if (item is string text && bound.ItemMax is { } itemMax && text.Length > itemMax)
                         {
-                            errors[$"{field}[{i}]"] = [$"Each entry of {Label(field)} must be {itemMax:N0} characters or fewer (entry {i} has {text.Length:N0})."];
+                            errors[field] = [$"Each entry of {Label(field)} must be {itemMax:N0} characters or fewer (entry {i} has {text.Length:N0})."];
                         }
                         else if (bound.Nested && item is not string)
                         {
