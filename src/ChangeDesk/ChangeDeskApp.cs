@@ -106,7 +106,7 @@ public static class ChangeDeskApp
             doc.Info.Title = "ChangeDesk API";
             doc.Info.Description = "Change management for a managed desktop service. Authenticate with `Authorization: Bearer <token>`; errors are RFC 9457 problem details.";
             return Task.CompletedTask;
-        }));
+        }).AddSchemaTransformer(InputBoundsSchemas.TransformAsync));
         services.AddRazorPages(o =>
         {
             o.RootDirectory = "/";
