@@ -110,7 +110,7 @@ public static class ChangeDeskApp
             doc.Info.Title = "ChangeDesk API";
             doc.Info.Description = "Change management for a managed desktop service. Authenticate with `Authorization: Bearer <token>`; errors are RFC 9457 problem details.";
             return Task.CompletedTask;
-        }));
+        }).AddSchemaTransformer(InputBoundsSchemas.TransformAsync));
         services.AddRazorPages(o =>
         {
             o.RootDirectory = "/";
@@ -118,7 +118,7 @@ public static class ChangeDeskApp
             o.Conventions.AllowAnonymousToPage("/Web/Login");
             o.Conventions.AddPageRoute("/Changes/Pages/Edit", "/changes/new");
             o.Conventions.AddPageRoute("/Releases/Pages/Edit", "/releases/new");
-        });
+        }).AddMvcOptions(o => o.Filters.Add<InputBoundsPageFilter>());
         services.AddHealthChecks();
         return builder;
     }
@@ -132,6 +132,7 @@ public static class ChangeDeskApp
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages(StatusPages.WriteAsync);
+        app.UseMiddleware<RequestBodyLimits>();
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseChangeDeskRateLimits();
@@ -141,18 +142,20 @@ public static class ChangeDeskApp
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/api-reference", o => o.WithTitle("ChangeDesk API")).AllowAnonymous();
 
-        app.MapTenancy();
-        app.MapResponsibility();
-        app.MapChangeTypes();
-        app.MapChanges();
-        app.MapAudit();
-        app.MapMessageCenter();
-        app.MapGraph();
-        app.MapApprovals();
-        app.MapNotifications();
-        app.MapSupport();
-        app.MapReleases();
-        app.MapSignals();
+        // Every endpoint checks its inputs' length and count limits before its handler runs.
+        var api = app.MapGroup("").AddEndpointFilterFactory(InputBounds.Filter);
+        api.MapTenancy();
+        api.MapResponsibility();
+        api.MapChangeTypes();
+        api.MapChanges();
+        api.MapAudit();
+        api.MapMessageCenter();
+        api.MapGraph();
+        api.MapApprovals();
+        api.MapNotifications();
+        api.MapSupport();
+        api.MapReleases();
+        api.MapSignals();
         app.MapRazorPages();
     }
 }

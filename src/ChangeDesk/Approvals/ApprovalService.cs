@@ -1,3 +1,4 @@
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Changes;
 using ChangeDesk.Data;
 using ChangeDesk.MessageCenter;
@@ -21,7 +22,7 @@ public sealed record ApprovalBoard(int ChangeId, string ChangeNumber, string Tit
 
 public sealed record ApproverView(Guid UserId, string Email, string Name, Guid? DelegateUserId, string? DelegateName, DateTimeOffset? AwayFrom, DateTimeOffset? AwayUntil);
 
-public sealed record DecisionInput(string? Decision, string? Reason);
+public sealed record DecisionInput([property: MaxLength(InputBounds.Key)] string? Decision, [property: MaxLength(InputBounds.Text)] string? Reason);
 
 /// <summary>
 /// Tenant acknowledgement and approval of changes: requested on announce, decided by a tenant's approvers (or

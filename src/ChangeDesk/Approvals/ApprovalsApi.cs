@@ -1,8 +1,11 @@
+using ChangeDesk.Web;
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Tenancy;
 
 namespace ChangeDesk.Approvals;
 
-public sealed record ApproverInput(string? ApproverEmail, string? DelegateEmail, DateTimeOffset? AwayFrom, DateTimeOffset? AwayUntil);
+public sealed record ApproverInput(
+    [property: MaxLength(InputBounds.Address)] string? ApproverEmail, [property: MaxLength(InputBounds.Address)] string? DelegateEmail, DateTimeOffset? AwayFrom, DateTimeOffset? AwayUntil);
 
 public static class ApprovalsApi
 {

@@ -1,3 +1,4 @@
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Responsibility;
 using ChangeDesk.Web;
 
@@ -6,19 +7,19 @@ namespace ChangeDesk.Changes;
 /// <summary>What a user submits to create or edit a change. Enum-like values are names, validated here.</summary>
 public sealed record ChangeInput
 {
-    public string? Title { get; init; }
-    public string? Description { get; init; }
-    public string? Type { get; init; }
-    public string? Subtype { get; init; }
-    public string? Scope { get; init; }
+    [MaxLength(InputBounds.Name)] public string? Title { get; init; }
+    [MaxLength(50_000)] public string? Description { get; init; }
+    [MaxLength(InputBounds.Key)] public string? Type { get; init; }
+    [MaxLength(InputBounds.Key)] public string? Subtype { get; init; }
+    [MaxLength(InputBounds.Key)] public string? Scope { get; init; }
     public bool TargetsAllTenants { get; init; }
-    public List<Guid>? TargetTenantIds { get; init; }
-    public List<string>? Services { get; init; }
+    [MaxLength(InputBounds.BulkItems)] public List<Guid>? TargetTenantIds { get; init; }
+    [MaxLength(InputBounds.ListItems), ItemMaxLength(100)] public List<string>? Services { get; init; }
     public bool AdminActionRequired { get; init; }
-    public string? AdminAction { get; init; }
+    [MaxLength(InputBounds.Text)] public string? AdminAction { get; init; }
 
     /// <summary>none, acknowledge or approve.</summary>
-    public string? Consent { get; init; }
+    [MaxLength(InputBounds.Key)] public string? Consent { get; init; }
 
     public DateTimeOffset? ActionRequiredBy { get; init; }
     public DateTimeOffset? PlannedStart { get; init; }
@@ -26,15 +27,15 @@ public sealed record ChangeInput
     public bool IsEmergency { get; init; }
 
     /// <summary>normal, high or critical.</summary>
-    public string? Severity { get; init; }
+    [MaxLength(InputBounds.Key)] public string? Severity { get; init; }
 
     public bool IsMajorChange { get; init; }
 
     /// <summary>Message Center category (planForChange, preventOrFixIssue, stayInformed); derived when empty.</summary>
-    public string? Category { get; init; }
+    [MaxLength(InputBounds.Key)] public string? Category { get; init; }
 
     /// <summary>Message Center tags to add: "User impact", "Data privacy".</summary>
-    public List<string>? Tags { get; init; }
+    [MaxLength(InputBounds.ListItems), ItemMaxLength(InputBounds.Name)] public List<string>? Tags { get; init; }
 
     public sealed record Valid(
         string Title, string Description, ChangeType Type, string Subtype, Scope Scope, bool TargetsAllTenants,

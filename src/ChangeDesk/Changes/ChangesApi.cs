@@ -1,10 +1,11 @@
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace ChangeDesk.Changes;
 
-public sealed record MitigationInput(string? Description, DateTimeOffset? AppliedAt);
+public sealed record MitigationInput([property: MaxLength(InputBounds.Text)] string? Description, DateTimeOffset? AppliedAt);
 
 public static class ChangesApi
 {

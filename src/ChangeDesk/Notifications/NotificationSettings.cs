@@ -1,3 +1,4 @@
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Data;
 using ChangeDesk.MessageCenter;
 using ChangeDesk.Tenancy;
@@ -7,16 +8,25 @@ using Microsoft.EntityFrameworkCore;
 namespace ChangeDesk.Notifications;
 
 public sealed record PreferenceInput(
-    string? Mode, List<string>? Categories, List<string>? Severities, List<string>? Services, bool MajorChangesOnly, bool AllUpdates, string? Email = null);
+    [property: MaxLength(InputBounds.Key)] string? Mode,
+    [property: MaxLength(InputBounds.ListItems), ItemMaxLength(InputBounds.Key)] List<string>? Categories,
+    [property: MaxLength(InputBounds.ListItems), ItemMaxLength(InputBounds.Key)] List<string>? Severities,
+    [property: MaxLength(InputBounds.ListItems), ItemMaxLength(100)] List<string>? Services,
+    bool MajorChangesOnly, bool AllUpdates,
+    [property: MaxLength(InputBounds.Address)] string? Email = null);
 
 public sealed record PreferenceView(
     Guid? Id, string? Email, DeliveryMode Mode, IReadOnlyList<string> Categories, IReadOnlyList<string> Severities, IReadOnlyList<string> Services,
     bool MajorChangesOnly, bool AllUpdates, DateTimeOffset? LastDigestAt);
 
-public sealed record TenantSettingsInput(string? TimeZone, string? DigestTime, string? WeeklyDigestDay);
+public sealed record TenantSettingsInput(
+    [property: MaxLength(InputBounds.Key)] string? TimeZone, [property: MaxLength(InputBounds.Key)] string? DigestTime,
+    [property: MaxLength(InputBounds.Key)] string? WeeklyDigestDay);
 public sealed record TenantSettingsView(Guid TenantId, string TimeZone, string DigestTime, DayOfWeek WeeklyDigestDay);
 
-public sealed record WebhookInput(string? Url, string? Description, List<string>? Events);
+public sealed record WebhookInput(
+    [property: MaxLength(InputBounds.Url)] string? Url, [property: MaxLength(InputBounds.Text)] string? Description,
+    [property: MaxLength(InputBounds.ListItems), ItemMaxLength(InputBounds.Key)] List<string>? Events);
 public sealed record WebhookView(Guid Id, Guid? TenantId, string Url, string Description, IReadOnlyList<string> Events, bool IsActive, DateTimeOffset CreatedAt);
 public sealed record CreatedWebhook(WebhookView Endpoint, string Secret);
 public sealed record DeliveryView(Guid Id, Guid OutboxId, string EventType, int Attempt, DateTimeOffset At, int? StatusCode, bool Succeeded, string? Error, long DurationMs);
@@ -39,6 +49,9 @@ public sealed class NotificationSettings(
     public async Task<PreferenceView> SetMyPreferenceAsync(PreferenceInput input, CancellationToken ct)
     {
         var me = user.Id ?? throw new ForbiddenException("Preferences belong to a signed-in user.");
+        // Read and write in one transaction, which holds the write lock on both databases: a first save made twice at
+        // once then finds the row the other inserted instead of inserting a second one.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var pref = await db.NotificationPreferences.FirstOrDefaultAsync(p => p.UserId == me, ct);
         if (pref is null)
         {
@@ -48,6 +61,7 @@ public sealed class NotificationSettings(
         Apply(pref, input);
         db.AuditOperation = "Set email preferences";
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         return ToView(pref);
     }
 
@@ -106,6 +120,7 @@ public sealed class NotificationSettings(
         {
             throw ValidationFailedException.For("email", "Give a valid email address (for example a shared mailbox).");
         }
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         if (await db.NotificationPreferences.AnyAsync(p => p.TenantId == tenant && p.Email == email, ct))
         {
             throw new ConflictException("duplicate-address", $"{email} already receives this tenant's email.");
@@ -115,6 +130,7 @@ public sealed class NotificationSettings(
         db.NotificationPreferences.Add(pref);
         db.AuditOperation = "Add notification address";
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         return ToView(pref);
     }
 
@@ -157,6 +173,7 @@ public sealed class NotificationSettings(
         {
             throw new ValidationFailedException(errors);
         }
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var settings = await db.TenantNotificationSettings.FirstOrDefaultAsync(x => x.TenantId == tenant, ct);
         if (settings is null)
         {
@@ -168,6 +185,7 @@ public sealed class NotificationSettings(
         settings.WeeklyDigestDay = day;
         db.AuditOperation = "Set digest settings";
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         return await TenantSettingsAsync(ct);
     }
 

@@ -1,3 +1,4 @@
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Changes;
 using ChangeDesk.Data;
 using ChangeDesk.Signals;
@@ -9,13 +10,13 @@ namespace ChangeDesk.Releases;
 
 public sealed record ReleaseInput
 {
-    public string? Title { get; init; }
-    public string? Description { get; init; }
-    public string? Kind { get; init; }
+    [MaxLength(InputBounds.Name)] public string? Title { get; init; }
+    [MaxLength(InputBounds.Markdown)] public string? Description { get; init; }
+    [MaxLength(InputBounds.Key)] public string? Kind { get; init; }
     public DateTimeOffset? PlannedStart { get; init; }
     public bool? TargetsAllTenants { get; init; }
-    public List<Guid>? TargetTenantIds { get; init; }
-    public List<int>? ChangeIds { get; init; }
+    [MaxLength(InputBounds.BulkItems)] public List<Guid>? TargetTenantIds { get; init; }
+    [MaxLength(InputBounds.ManyItems)] public List<int>? ChangeIds { get; init; }
     public double? MaxInstallFailurePercent { get; init; }
     public double? MaxReliabilityEventsPer1000 { get; init; }
     public double? MaxSupportRequestsPer1000 { get; init; }
@@ -24,11 +25,11 @@ public sealed record ReleaseInput
 
 public sealed record CalendarInput(int? Year, int? Month);
 
-public sealed record ChangeIdsInput(List<int>? ChangeIds);
+public sealed record ChangeIdsInput([property: MaxLength(InputBounds.ManyItems)] List<int>? ChangeIds);
 
-public sealed record ReasonInput(string? Reason);
+public sealed record ReasonInput([property: MaxLength(InputBounds.Text)] string? Reason);
 
-public sealed record ReleaseMitigationInput(string? Description, DateTimeOffset? AppliedAt);
+public sealed record ReleaseMitigationInput([property: MaxLength(InputBounds.Text)] string? Description, DateTimeOffset? AppliedAt);
 
 public sealed record ReleaseFilter(string? State = null, string? Kind = null, int? Year = null, int? Month = null);
 

@@ -1,7 +1,9 @@
+using ChangeDesk.Web;
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 namespace ChangeDesk.Releases;
 
 /// <summary>A ring as a tenant defines it: its size (a device count, or a share) and its timing.</summary>
-public sealed record RingDefinition(string Name, int? Devices, double? SharePercent, int DeferralDays, int SoakDays);
+public sealed record RingDefinition([property: MaxLength(InputBounds.Name)] string Name, int? Devices, double? SharePercent, int DeferralDays, int SoakDays);
 
 /// <summary>
 /// The rings a tenant's devices sit in. The default follows quality-update practice: a fixed Test ring, then

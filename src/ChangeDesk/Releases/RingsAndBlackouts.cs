@@ -1,3 +1,4 @@
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Data;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
@@ -7,9 +8,9 @@ namespace ChangeDesk.Releases;
 
 public sealed record RingPlanView(Guid TenantId, bool IsDefault, IReadOnlyList<RingDefinition> Rings);
 
-public sealed record RingPlanInput(List<RingDefinition>? Rings);
+public sealed record RingPlanInput([property: MaxLength(InputBounds.Rings)] List<RingDefinition>? Rings);
 
-public sealed record BlackoutInput(Guid? TenantId, string? Title, DateTimeOffset? Start, DateTimeOffset? End);
+public sealed record BlackoutInput(Guid? TenantId, [property: MaxLength(InputBounds.Name)] string? Title, DateTimeOffset? Start, DateTimeOffset? End);
 
 public sealed record BlackoutView(Guid Id, Guid? TenantId, bool ServiceWide, string Title, DateTimeOffset Start, DateTimeOffset End, string CreatedBy,
     DateTimeOffset CreatedAt, bool CanEdit, IReadOnlyList<BlackoutConflict> Conflicts);

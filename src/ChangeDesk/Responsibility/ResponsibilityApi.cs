@@ -1,11 +1,12 @@
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ChangeDesk.Responsibility;
 
-public sealed record CellInput(string? Responsible, Guid? TenantId);
-public sealed record NameInput(string? Name);
+public sealed record CellInput([property: MaxLength(InputBounds.Name)] string? Responsible, Guid? TenantId);
+public sealed record NameInput([property: MaxLength(InputBounds.Name)] string? Name);
 
 public static class ResponsibilityApi
 {

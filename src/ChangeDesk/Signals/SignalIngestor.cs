@@ -1,3 +1,4 @@
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Data;
 using ChangeDesk.Releases;
 using ChangeDesk.Tenancy;
@@ -13,11 +14,11 @@ namespace ChangeDesk.Signals;
 public sealed record SignalEventInput
 {
     /// <summary>The sender's id for this event: an event sent again with the same id is counted once.</summary>
-    public string? EventId { get; init; }
+    [MaxLength(100)] public string? EventId { get; init; }
 
     public Guid? ReleaseId { get; init; }
     public Guid? TenantId { get; init; }
-    public string? Ring { get; init; }
+    [MaxLength(InputBounds.Name)] public string? Ring { get; init; }
 
     /// <summary>When the counts were observed; now when left out.</summary>
     public DateTimeOffset? At { get; init; }
@@ -30,7 +31,7 @@ public sealed record SignalEventInput
     public long? BootFailures { get; init; }
 }
 
-public sealed record SignalBatchInput(List<SignalEventInput>? Items);
+public sealed record SignalBatchInput([property: MaxLength(SignalIngestor.MaxItems)] List<SignalEventInput>? Items);
 
 public sealed record SignalBatchResult(int Accepted, int Duplicates, IReadOnlyList<string> DuplicateEventIds);
 

@@ -1,3 +1,4 @@
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using System.Text.RegularExpressions;
 using ChangeDesk.Web;
 
@@ -6,20 +7,20 @@ namespace ChangeDesk.Support;
 /// <summary>What a tenant admin submits to file a request. Contact fields left empty take the signed-in user's.</summary>
 public sealed partial record SupportRequestInput
 {
-    public string? Title { get; init; }
+    [MaxLength(MaxTitle)] public string? Title { get; init; }
 
     /// <summary>Markdown.</summary>
-    public string? Description { get; init; }
+    [MaxLength(MaxDescription)] public string? Description { get; init; }
 
     /// <summary>a (critical), b (high) or c (normal); the words critical, high and normal are accepted too.</summary>
-    public string? Severity { get; init; }
+    [MaxLength(InputBounds.Key)] public string? Severity { get; init; }
 
     public int? AffectedUsers { get; init; }
     public int? ChangeId { get; init; }
     public Guid? ReleaseId { get; init; }
-    public string? ContactName { get; init; }
-    public string? ContactEmail { get; init; }
-    public string? ContactPhone { get; init; }
+    [MaxLength(InputBounds.Name)] public string? ContactName { get; init; }
+    [MaxLength(InputBounds.Address)] public string? ContactEmail { get; init; }
+    [MaxLength(InputBounds.Key)] public string? ContactPhone { get; init; }
 
     public sealed record Valid(
         string Title, string Description, SupportSeverity Severity, int AffectedUsers, int? ChangeId, Guid? ReleaseId,

@@ -1,3 +1,5 @@
+using ChangeDesk.Web;
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Responsibility;
 
 namespace ChangeDesk.Support;
@@ -39,8 +41,8 @@ public sealed record SupportRequestPage(IReadOnlyList<SupportRequestSummary> Ite
 
 public sealed record SupportEngineerView(Guid Id, string Name, string Email);
 
-public sealed record CommentInput(string? Body, bool Internal = false);
+public sealed record CommentInput([property: MaxLength(InputBounds.Markdown)] string? Body, bool Internal = false);
 
-public sealed record TransitionInput(string? Comment);
+public sealed record TransitionInput([property: MaxLength(InputBounds.Markdown)] string? Comment);
 
-public sealed record AssignInput(Guid? AssigneeId, string? AssigneeEmail);
+public sealed record AssignInput(Guid? AssigneeId, [property: MaxLength(InputBounds.Address)] string? AssigneeEmail);

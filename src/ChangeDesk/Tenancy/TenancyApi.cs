@@ -1,12 +1,15 @@
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ChangeDesk.Tenancy;
 
 public sealed record MeView(Guid? Id, string Name, string? Email, string? Role, string Party, Guid? TenantId);
-public sealed record TenantInput(string? Name);
-public sealed record UserInput(string? Email, string? DisplayName, string? Role, Guid? TenantId, string? Password);
-public sealed record TokenInput(string? Name);
+public sealed record TenantInput([property: MaxLength(InputBounds.Name)] string? Name);
+public sealed record UserInput(
+    [property: MaxLength(InputBounds.Address)] string? Email, [property: MaxLength(InputBounds.Name)] string? DisplayName,
+    [property: MaxLength(InputBounds.Key)] string? Role, Guid? TenantId, [property: MaxLength(InputBounds.Password)] string? Password);
+public sealed record TokenInput([property: MaxLength(InputBounds.Name)] string? Name);
 
 public static class TenancyApi
 {

@@ -77,7 +77,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
                 "Another request (or another instance of the service) made the same change at the same moment, and theirs was saved: reload to see it."),
             BadHttpRequestException bad => BadRequests.Describe(bad) is ({ } field, { } message) && bad.StatusCode == 400
                 ? ValidationFailedException.For(field, message)
-                : new ProblemException(bad.StatusCode, "bad-request", "The request could not be read.", bad.Message),
+                : bad.StatusCode switch
+                {
+                    413 => new ProblemException(413, "payload-too-large", "The request body is too large.", bad.Message),
+                    415 => new ProblemException(415, "unsupported-media-type", "The request's content type is not supported.", bad.Message),
+                    _ => new ProblemException(bad.StatusCode, "bad-request", "The request could not be read.", bad.Message),
+                },
             _ => null,
         };
         if (problem is null)
