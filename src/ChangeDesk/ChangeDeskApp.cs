@@ -98,6 +98,7 @@ public static class ChangeDeskApp
                 builder.Configuration["DataProtection:KeysPath"] ?? "data/keys")));
         }
         services.AddChangeDeskAuth();
+        services.AddTrustedProxies(builder.Configuration);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
@@ -126,10 +127,16 @@ public static class ChangeDeskApp
 
     public static void Configure(WebApplication app)
     {
+        // Security: forwarded headers from configured proxies only, then the response headers every answer carries.
+        app.UseTrustedProxies();
+        app.UseSecurityHeaders();
+
         app.UseExceptionHandler();
         app.UseStatusCodePages(StatusPages.WriteAsync);
         app.UseStaticFiles();
         app.UseAuthentication();
+        // Security: no state-changing request by sign-in cookie from another site, nor to the API.
+        app.UseCrossSiteRequestChecks();
         app.UseAuthorization();
 
         app.MapHealthChecks("/healthz").AllowAnonymous();
