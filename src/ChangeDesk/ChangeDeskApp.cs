@@ -141,7 +141,7 @@ public static class ChangeDeskApp
 
         app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapOpenApi().AllowAnonymous();
-        app.MapScalarApiReference("/api-reference", o => o.WithTitle("ChangeDesk API")).AllowAnonymous();
+        app.MapScalarApiReference("/api-reference", o => o.WithTitle("ChangeDesk API").DisableDefaultFonts()).AllowAnonymous();
 
         app.MapTenancy();
         app.MapResponsibility();

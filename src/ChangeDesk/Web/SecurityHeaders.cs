@@ -20,7 +20,7 @@ public static class SecurityHeaders
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
         + "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
 
-    /// <summary>The API reference page is Scalar's: its bundle is served from /scalar, and it starts itself with an inline script and inline styles.</summary>
+    /// <summary>The API reference page is Scalar's: its bundle is served under /api-reference, and it starts itself with an inline script and sets inline styles.</summary>
     public const string ApiReference =
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
         + "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
@@ -40,7 +40,7 @@ public static class SecurityHeaders
     });
 
     public static string PolicyFor(PathString path) =>
-        path.StartsWithSegments("/api-reference") || path.StartsWithSegments("/scalar") ? ApiReference
+        path.StartsWithSegments("/api-reference") ? ApiReference
         : path.StartsWithSegments("/admin/outbox") ? Outbox
         : Strict;
 }
