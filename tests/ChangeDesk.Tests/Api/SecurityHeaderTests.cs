@@ -24,7 +24,7 @@ public sealed class SecurityHeaderTests(ChangeDeskFactory app) : IClassFixture<C
         Assert.DoesNotContain("unsafe-inline", csp);
         Assert.Equal("DENY", One("X-Frame-Options"));
         Assert.Equal("nosniff", One("X-Content-Type-Options"));
-        Assert.Equal("no-referrer", One("Referrer-Policy"));
+        Assert.Equal("strict-origin-when-cross-origin", One("Referrer-Policy"));
     }
 
     [Fact]
