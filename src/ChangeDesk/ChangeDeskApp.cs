@@ -102,6 +102,7 @@ public static class ChangeDeskApp
         }
         services.AddChangeDeskAuth();
         services.AddChangeDeskRateLimits(configuration);
+        services.AddTrustedProxies(builder.Configuration);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
@@ -130,17 +131,23 @@ public static class ChangeDeskApp
 
     public static void Configure(WebApplication app)
     {
+        // Security: forwarded headers from configured proxies only, then the response headers every answer carries.
+        app.UseTrustedProxies();
+        app.UseSecurityHeaders();
+
         app.UseExceptionHandler();
         app.UseStatusCodePages(StatusPages.WriteAsync);
         app.UseMiddleware<RequestBodyLimits>();
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseChangeDeskRateLimits();
+        // Security: no state-changing request by sign-in cookie from another site, nor to the API.
+        app.UseCrossSiteRequestChecks();
         app.UseAuthorization();
 
         app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapOpenApi().AllowAnonymous();
-        app.MapScalarApiReference("/api-reference", o => o.WithTitle("ChangeDesk API")).AllowAnonymous();
+        app.MapScalarApiReference("/api-reference", o => o.WithTitle("ChangeDesk API").DisableDefaultFonts()).AllowAnonymous();
 
         // Every endpoint checks its inputs' length and count limits before its handler runs.
         var api = app.MapGroup("").AddEndpointFilterFactory(InputBounds.Filter);

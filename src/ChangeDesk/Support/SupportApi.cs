@@ -34,7 +34,7 @@ public static class SupportApi
         group.MapPost("/{number}/attachments", Attach).WithName("AttachToSupportRequest")
             .WithSummary($"Attach a file (multipart/form-data, field \"file\"): {AttachmentPolicy.Extensions}; the content must match its type. Those who may comment may attach.")
             .ProducesValidationProblem()
-            // The API's callers send bearer tokens; a browser's sign-in cookie is SameSite=Lax, so another site cannot post here with it.
+            // The API's callers send bearer tokens: a write by sign-in cookie is refused before it gets here (Web/CrossSiteRequests).
             .DisableAntiforgery();
         group.MapGet("/{number}/attachments/{id:guid}", Download).WithName("DownloadSupportAttachment")
             .WithSummary("The file, as a download (Content-Disposition: attachment) of its checked type.");

@@ -38,6 +38,8 @@ public static class Policies
                 o.Cookie.Name = "changedesk";
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Lax;
+                // Secure whenever the request is https (directly, or as a configured proxy forwards it).
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.SlidingExpiration = true;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 // The API answers 401/403 with problem details instead of redirecting to the sign-in page.
