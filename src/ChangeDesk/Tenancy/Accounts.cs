@@ -143,6 +143,27 @@ public sealed class Accounts(ChangeDeskDb db, CurrentUser current, TimeProvider 
     }
 
     /// <summary>
+    /// Disables a user (their sessions end and their tokens stop working at once; they cannot sign in) or enables
+    /// them again. Admins only, with the rights of <see cref="EndSessionsAsync"/>; nobody disables themself.
+    /// </summary>
+    public async Task<UserView> SetDisabledAsync(Guid userId, bool disabled, CancellationToken ct = default)
+    {
+        if (current.Id == userId)
+        {
+            throw new ForbiddenException("You cannot disable or enable your own account.");
+        }
+        var user = await ManagedUserAsync(userId, "disable users", ct);
+        if (user.IsDisabled != disabled)
+        {
+            user.IsDisabled = disabled;
+            user.EndSessions();
+            db.AuditOperation = disabled ? $"Disable {user.Email}" : $"Enable {user.Email}";
+            await db.SaveChangesAsync(ct);
+        }
+        return ToView(user);
+    }
+
+    /// <summary>
     /// A user whose sessions and tokens the caller may manage: their own; a user of their tenant for tenant admins
     /// (others are not found, as the tenant filter hides them); anyone for provider admins and the system.
     /// </summary>

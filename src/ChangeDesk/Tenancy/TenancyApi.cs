@@ -30,6 +30,9 @@ public static class TenancyApi
             .WithSummary("A user's API tokens (never their secrets): your own, your tenant's users' (tenant admins), anyone's (provider admins).");
         users.MapDelete("/{id:guid}/tokens/{tokenId:guid}", RevokeUserToken).WithName("RevokeUserToken")
             .WithSummary("Revoke a user's API token, with the same rights as listing them.");
+        users.MapPost("/{id:guid}/disable", DisableUser).WithName("DisableUser")
+            .WithSummary("Disable a user: their sessions end, their tokens stop working, they cannot sign in. Tenant admins for their tenant's users, provider admins for anyone.");
+        users.MapPost("/{id:guid}/enable", EnableUser).WithName("EnableUser").WithSummary("Enable a disabled user again, with the rights of disabling.");
         users.MapPost("/{id:guid}/sign-out-everywhere", SignOutEverywhere).WithName("SignOutEverywhere")
             .WithSummary("End every sign-in session of a user: your own, a user of your tenant (tenant admins), anyone (provider admins).");
 
@@ -69,6 +72,12 @@ public static class TenancyApi
         await accounts.RevokeTokenAsync(id, tokenId, ct);
         return TypedResults.NoContent();
     }
+
+    static async Task<Ok<UserView>> DisableUser(Guid id, Accounts accounts, CancellationToken ct) =>
+        TypedResults.Ok(await accounts.SetDisabledAsync(id, true, ct));
+
+    static async Task<Ok<UserView>> EnableUser(Guid id, Accounts accounts, CancellationToken ct) =>
+        TypedResults.Ok(await accounts.SetDisabledAsync(id, false, ct));
 
     static async Task<NoContent> SignOutEverywhere(Guid id, Accounts accounts, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Tests.Support;
@@ -124,6 +125,38 @@ public sealed partial class SessionRevocationTests(ChangeDeskFactory factory) : 
         await Expect.StatusAsync(await admin.Client.GetAsync("/api/me", Ct), 401);
         var audit = await providerAdmin.Client.GetStringAsync("/api/audit", Ct);
         Assert.Contains($"Revoke API token of {admin.Email}", audit);
+    }
+
+    [Fact]
+    public async Task ADisabledUsersCookieAndTokenAreRefusedAndTheyCannotSignInUntilEnabled()
+    {
+        var (tenant, admin) = await factory.CreateTenantWithAdminAsync();
+        var reader = await factory.CreateUserAsync(Role.TenantReader, tenant.Id);
+        var cookie = await SignInAsync(NewBrowser(), reader);
+
+        var disabled = await admin.PostJsonAsync($"/api/users/{reader.Id}/disable");
+        await Expect.StatusAsync(disabled, 200);
+        Assert.True((await disabled.Content.ReadFromJsonAsync<UserView>(ChangeDeskFactory.Json, Ct))!.IsDisabled);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await WithCookie(cookie).GetAsync("/api/me", Ct)).StatusCode);
+        await Expect.StatusAsync(await reader.Client.GetAsync("/api/me", Ct), 401);
+        var form = await SignInForm.OpenAsync(NewBrowser());
+        Assert.Equal(HttpStatusCode.OK, (await form.PostAsync(reader.Email, reader.Password)).StatusCode);
+
+        await Expect.StatusAsync(await admin.PostJsonAsync($"/api/users/{reader.Id}/enable"), 200);
+        await Expect.StatusAsync(await reader.Client.GetAsync("/api/me", Ct), 200);
+        var fresh = await SignInAsync(NewBrowser(), reader);
+        Assert.Equal(HttpStatusCode.OK, (await WithCookie(fresh).GetAsync("/api/me", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task NobodyDisablesThemselfAndATenantAdminCannotDisableAnotherTenantsUser()
+    {
+        var (_, admin) = await factory.CreateTenantWithAdminAsync();
+        var (_, stranger) = await factory.CreateTenantWithAdminAsync();
+
+        await Expect.ProblemAsync(await admin.PostJsonAsync($"/api/users/{admin.Id}/disable"), 403, "forbidden");
+        await Expect.StatusAsync(await admin.PostJsonAsync($"/api/users/{stranger.Id}/disable"), 404);
+        await Expect.StatusAsync(await stranger.Client.GetAsync("/api/me", Ct), 200);
     }
 
     HttpClient NewBrowser() =>

@@ -45,6 +45,13 @@ public sealed class UsersModel(Accounts accounts, CurrentUser me) : PageModel
             return "Every API token of that user is revoked.";
         }, ct);
 
+    public Task<IActionResult> OnPostDisableAsync(Guid userId, bool disable, CancellationToken ct) =>
+        ActAsync(async () =>
+        {
+            var user = await accounts.SetDisabledAsync(userId, disable, ct);
+            return user.IsDisabled ? $"{user.Email} is disabled: signed out everywhere, tokens refused." : $"{user.Email} is enabled again.";
+        }, ct);
+
     /// <summary>Runs an action; on success shows its message after a redirect, on a refusal the page with the reason.</summary>
     async Task<IActionResult> ActAsync(Func<Task<string>> action, CancellationToken ct)
     {
