@@ -238,20 +238,14 @@ public sealed class ThrottlingTests(ThrottledFactory app) : IClassFixture<Thrott
 }
 
 /// <summary>The sign-in page as a browser uses it: the form's antiforgery token, then posts of the form.</summary>
-public sealed partial class SignInForm(HttpClient client, string antiforgery)
+public sealed class SignInForm(HttpClient client, string antiforgery)
 {
-    public static async Task<SignInForm> OpenAsync(HttpClient client)
-    {
-        var page = await client.GetStringAsync("/login", TestContext.Current.CancellationToken);
-        return new SignInForm(client, Token().Match(page).Groups[1].Value);
-    }
+    public static async Task<SignInForm> OpenAsync(HttpClient client) =>
+        new(client, await CookieSession.FormTokenAsync(client, "/login"));
 
     public Task<HttpResponseMessage> PostAsync(string email, string password) =>
         client.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["Email"] = email, ["Password"] = password, ["__RequestVerificationToken"] = antiforgery,
         }), TestContext.Current.CancellationToken);
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex Token();
 }
