@@ -20,7 +20,7 @@ namespace ChangeDesk.Data;
 /// every write to an audited entity appends hash-chained audit records in the same transaction.
 /// Each database provider has a subclass that owns its migrations.
 /// </summary>
-public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, TimeProvider clock) : DbContext(options), IDataProtectionKeyContext
+public abstract partial class ChangeDeskDb(DbContextOptions options, CurrentUser user, TimeProvider clock) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<User> Users => Set<User>();
@@ -69,7 +69,10 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
     /// <summary>The tenant whose rows are visible; null for provider users and the system.</summary>
     Guid? VisibleTenantId => user.TenantId;
 
-    /// <summary>Names the user's action in the audit records written by the next save.</summary>
+    /// <summary>
+    /// Names the user's action in the audit records written by the next save; inside <see cref="WriteAsync{T}"/> it
+    /// overrides the write's name for that save, when the name depends on what the write found.
+    /// </summary>
     public string? AuditOperation { get; set; }
 
     public CurrentUser Actor => user;
@@ -507,12 +510,12 @@ public abstract class ChangeDeskDb(DbContextOptions options, CurrentUser user, T
         {
             sequence++;
             var hash = AuditChain.ComputeHash(sequence, at, user.Id, user.Name, audited.AuditTenantId, audited.AuditChangeId,
-                entityType, entityId, action, AuditOperation, before, after, previous);
+                entityType, entityId, action, AuditOperation ?? writeOperation, before, after, previous);
             records.Rows.Add(new AuditRecord
             {
                 Sequence = sequence, At = at, ActorId = user.Id, ActorName = user.Name,
                 TenantId = audited.AuditTenantId, ChangeId = audited.AuditChangeId,
-                EntityType = entityType, EntityId = entityId, Action = action, Operation = AuditOperation,
+                EntityType = entityType, EntityId = entityId, Action = action, Operation = AuditOperation ?? writeOperation,
                 Before = before, After = after, PreviousHash = previous, Hash = hash,
             });
             previous = hash;

@@ -79,26 +79,26 @@ public sealed class RolloutService(
         var side = Side();
         var scope = ScopeOf(side, tenantId);
         var why = CheckReason(reason, required: true);
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var (release, rollouts) = await LoadAsync(releaseId, scope, ct);
-        EnsureRunning(release, "paused");
-        var existing = await db.RolloutPauses.AnyAsync(p => p.ReleaseId == releaseId && p.LiftedAt == null && p.Side == side && p.TenantId == scope, ct);
-        if (existing)
+        var operation = scope is null ? "Pause rollout for every tenant" : side == PauseSide.Tenant ? "Pause rollout (tenant)" : "Pause rollout for a tenant";
+        await db.WriteAsync(operation, async () =>
         {
-            throw new ConflictException("already-paused", scope is null
-                ? $"{release.Title} is already paused for every tenant by the provider."
-                : $"{release.Title} is already paused for this tenant by the {EnumNames.Of(side)}.");
-        }
-        var now = clock.GetUtcNow();
-        var pause = new RolloutPause
-        {
-            ReleaseId = releaseId, TenantId = scope, Side = side, Cause = PauseCause.Manual, Reason = why, PausedAt = now, PausedById = user.Id, PausedBy = user.Name,
-        };
-        db.RolloutPauses.Add(pause);
-        await comms.PausedAsync(release, pause, rollouts.Select(r => r.TenantId).ToList(), null, now, ct);
-        db.AuditOperation = scope is null ? "Pause rollout for every tenant" : side == PauseSide.Tenant ? "Pause rollout (tenant)" : "Pause rollout for a tenant";
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
+            var (release, rollouts) = await LoadAsync(releaseId, scope, ct);
+            EnsureRunning(release, "paused");
+            var existing = await db.RolloutPauses.AnyAsync(p => p.ReleaseId == releaseId && p.LiftedAt == null && p.Side == side && p.TenantId == scope, ct);
+            if (existing)
+            {
+                throw new ConflictException("already-paused", scope is null
+                    ? $"{release.Title} is already paused for every tenant by the provider."
+                    : $"{release.Title} is already paused for this tenant by the {EnumNames.Of(side)}.");
+            }
+            var now = clock.GetUtcNow();
+            var pause = new RolloutPause
+            {
+                ReleaseId = releaseId, TenantId = scope, Side = side, Cause = PauseCause.Manual, Reason = why, PausedAt = now, PausedById = user.Id, PausedBy = user.Name,
+            };
+            db.RolloutPauses.Add(pause);
+            await comms.PausedAsync(release, pause, rollouts.Select(r => r.TenantId).ToList(), null, now, ct);
+        }, ct);
         signal.Notify();
         return await queries.ViewAsync(releaseId, scope, ct);
     }
