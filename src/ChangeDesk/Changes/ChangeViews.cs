@@ -1,3 +1,4 @@
+using ChangeDesk.Web;
 using ChangeDesk.Responsibility;
 
 namespace ChangeDesk.Changes;
@@ -20,9 +21,9 @@ public sealed record ChangeView(
     DateTimeOffset PlannedStart, DateTimeOffset? PlannedEnd, bool IsEmergency, Severity Severity, bool IsMajorChange,
     ChangeState State, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? AnnouncedAt,
     IReadOnlyList<ChangeAction> AllowedActions, bool CanEdit, IReadOnlyList<MitigationView> Mitigations, IReadOnlyList<TaskView> Checklist,
-    string? Category, IReadOnlyList<string> Tags, string? MessageId)
+    string? Category, IReadOnlyList<string> Tags, string? MessageId) : ITagged
 {
-    public string ETag => ChangeWorkflow.ETagOf(Version);
+    public string ETag => EntityTags.Of(Version);
 }
 
 public sealed record ChangeFilter(string? State = null, string? Type = null, string? Scope = null, string? Q = null, Guid? TenantId = null, int Skip = 0, int Top = 50);

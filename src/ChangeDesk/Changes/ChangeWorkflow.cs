@@ -15,8 +15,6 @@ public sealed class ChangeWorkflow(
     ChangeDeskDb db, CurrentUser user, MatrixService matrices, MessagePublisher messages, Approvals.ApprovalService approvals, Notifications.Notifier notifier,
     TimeProvider clock, ServiceOptions options, MarkdownRenderer markdown)
 {
-    public static string ETagOf(int version) => $"\"{version}\"";
-
     public async Task<ChangePage> ListAsync(ChangeFilter filter, CancellationToken ct = default)
     {
         var query = db.Changes.AsNoTracking();
@@ -102,7 +100,7 @@ public sealed class ChangeWorkflow(
     {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var change = await LoadAsync(id, tracking: true, ct);
-        CheckPrecondition(change, ifMatch);
+        EntityTags.CheckIfMatch(ifMatch, change.Version);
         EnsureCanWrite(change);
         if (!ChangeStateMachine.IsEditable(change.State))
         {
@@ -168,7 +166,7 @@ public sealed class ChangeWorkflow(
     {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var change = await LoadAsync(id, tracking: true, ct);
-        CheckPrecondition(change, ifMatch);
+        EntityTags.CheckIfMatch(ifMatch, change.Version);
         EnsureCanWrite(change);
         if (!ChangeStateMachine.TryNext(change.State, action, out var next))
         {
@@ -287,7 +285,7 @@ public sealed class ChangeWorkflow(
     {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var change = await LoadAsync(id, tracking: true, ct);
-        CheckPrecondition(change, ifMatch);
+        EntityTags.CheckIfMatch(ifMatch, change.Version);
         EnsureCanWrite(change);
         var now = clock.GetUtcNow();
         var errors = new Dictionary<string, string[]>();
@@ -360,20 +358,6 @@ public sealed class ChangeWorkflow(
     {
         change.Version++;
         change.UpdatedAt = clock.GetUtcNow();
-    }
-
-    static void CheckPrecondition(Change change, string? ifMatch)
-    {
-        if (string.IsNullOrWhiteSpace(ifMatch) || ifMatch.Trim() == "*")
-        {
-            return;
-        }
-        var current = ETagOf(change.Version);
-        var matches = ifMatch.Split(',').Select(e => e.Trim()).Any(e => e == current || e == "W/" + current);
-        if (!matches)
-        {
-            throw new PreconditionFailedException(current);
-        }
     }
 
     void EnsureCanAuthor()

@@ -346,14 +346,7 @@ public sealed class ReleaseService(
     {
         var release = await db.Releases.Include(r => r.Changes).Include(r => r.Targets).AsSplitQuery().FirstOrDefaultAsync(r => r.Id == id, ct)
             ?? throw new NotFoundException("Release", id);
-        if (!string.IsNullOrWhiteSpace(ifMatch) && ifMatch.Trim() != "*")
-        {
-            var current = $"\"{release.Version}\"";
-            if (!ifMatch.Split(',').Select(e => e.Trim()).Any(e => e == current || e == "W/" + current))
-            {
-                throw new PreconditionFailedException(current);
-            }
-        }
+        EntityTags.CheckIfMatch(ifMatch, release.Version);
         return release;
     }
 

@@ -1,3 +1,4 @@
+using ChangeDesk.Web;
 using ChangeDesk.Signals;
 
 namespace ChangeDesk.Releases;
@@ -19,9 +20,9 @@ public sealed record ReleaseView(
     string? Mitigation, DateTimeOffset? MitigationAppliedAt, string? BlackoutOverrideReason, string? BlackoutOverrideBy,
     DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt, DateTimeOffset? CancelledAt, string? CancelReason,
     DateTimeOffset ScheduleNoticeDue, IReadOnlyList<BlackoutConflict> Conflicts, IReadOnlyList<string> AllowedActions, int Version,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt) : ITagged
 {
-    public string ETag => $"\"{Version}\"";
+    public string ETag => EntityTags.Of(Version);
 }
 
 public sealed record CalendarResult(int Year, int Month, IReadOnlyList<CalendarItem> Items);

@@ -8,14 +8,15 @@ public static class ReleasesApi
 {
     public static IEndpointRouteBuilder MapReleases(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/releases").WithTags("Releases").RequireAuthorization().WithPreconditionProblems();
+        var group = app.MapGroup("/api/releases").WithTags("Releases").RequireAuthorization().WithEntityTags();
         group.MapGet("/", List).WithName("ListReleases").WithSummary("Releases you can see (the provider: all; a tenant: those that reach it), latest planned start first.");
         group.MapPost("/", Create).WithName("CreateRelease")
             .WithSummary("Create a release. kind: security or non-security (planned start at least the schedule notice ahead) or out-of-band (an emergency, any time).");
         group.MapPost("/calendar", Calendar).WithName("GenerateReleaseCalendar")
             .WithSummary("Create the month's calendar releases (second Tuesday security release, fourth Tuesday preview when enabled). Idempotent: a month generated twice adds nothing.");
         group.MapGet("/{id:guid}", Get).WithName("GetRelease")
-            .WithSummary("A release with its changes, thresholds, and the rings whose planned start falls in a blackout window. Sends an ETag.");
+            .WithSummary("A release with its changes, thresholds, and the rings whose planned start falls in a blackout window. Sends an ETag; honours If-None-Match with 304.")
+            .Produces(StatusCodes.Status304NotModified);
         group.MapPut("/{id:guid}", Update).WithName("UpdateRelease")
             .WithSummary("Replace a release's content. Before the start everything but the kind; in progress the title, description and thresholds. Honours If-Match.");
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteRelease").WithSummary("Delete a scheduled release that nothing was posted about yet; otherwise cancel it.");
@@ -70,20 +71,19 @@ public static class ReleasesApi
     static async Task<Ok<List<ReleaseSummary>>> List(string? state, string? kind, int? year, int? month, ReleaseService s, CancellationToken ct) =>
         TypedResults.Ok(await s.ListAsync(new ReleaseFilter(state, kind, year, month), ct));
 
-    static async Task<Created<ReleaseView>> Create(ReleaseInput input, ReleaseService s, HttpContext http, CancellationToken ct)
+    static async Task<Created<ReleaseView>> Create(ReleaseInput input, ReleaseService s, CancellationToken ct)
     {
         var view = await s.CreateAsync(input, ct);
-        http.Response.Headers.ETag = view.ETag;
         return TypedResults.Created($"/api/releases/{view.Id}", view);
     }
 
     static async Task<Ok<CalendarResult>> Calendar(CalendarInput input, ReleaseService s, CancellationToken ct) =>
         TypedResults.Ok(await s.GenerateCalendarAsync(input, ct));
 
-    static async Task<Ok<ReleaseView>> Get(Guid id, ReleaseService s, HttpContext http, CancellationToken ct) => WithETag(await s.GetAsync(id, ct), http);
+    static async Task<Ok<ReleaseView>> Get(Guid id, ReleaseService s, CancellationToken ct) => TypedResults.Ok(await s.GetAsync(id, ct));
 
-    static async Task<Ok<ReleaseView>> Update(Guid id, ReleaseInput input, [FromHeader(Name = "If-Match")] string? ifMatch, ReleaseService s, HttpContext http, CancellationToken ct) =>
-        WithETag(await s.UpdateAsync(id, input, ifMatch, ct), http);
+    static async Task<Ok<ReleaseView>> Update(Guid id, ReleaseInput input, [FromHeader(Name = "If-Match")] string? ifMatch, ReleaseService s, CancellationToken ct) =>
+        TypedResults.Ok(await s.UpdateAsync(id, input, ifMatch, ct));
 
     static async Task<NoContent> Delete(Guid id, ReleaseService s, CancellationToken ct)
     {
@@ -91,23 +91,23 @@ public static class ReleasesApi
         return TypedResults.NoContent();
     }
 
-    static async Task<Ok<ReleaseView>> Bundle(Guid id, ChangeIdsInput input, ReleaseService s, HttpContext http, CancellationToken ct) =>
-        WithETag(await s.BundleAsync(id, input.ChangeIds, ct), http);
+    static async Task<Ok<ReleaseView>> Bundle(Guid id, ChangeIdsInput input, ReleaseService s, CancellationToken ct) =>
+        TypedResults.Ok(await s.BundleAsync(id, input.ChangeIds, ct));
 
-    static async Task<Ok<ReleaseView>> Unbundle(Guid id, int changeId, ReleaseService s, HttpContext http, CancellationToken ct) =>
-        WithETag(await s.UnbundleAsync(id, changeId, ct), http);
+    static async Task<Ok<ReleaseView>> Unbundle(Guid id, int changeId, ReleaseService s, CancellationToken ct) =>
+        TypedResults.Ok(await s.UnbundleAsync(id, changeId, ct));
 
-    static async Task<Ok<ReleaseView>> Mitigation(Guid id, ReleaseMitigationInput input, ReleaseService s, HttpContext http, CancellationToken ct) =>
-        WithETag(await s.RecordMitigationAsync(id, input.Description, input.AppliedAt, ct), http);
+    static async Task<Ok<ReleaseView>> Mitigation(Guid id, ReleaseMitigationInput input, ReleaseService s, CancellationToken ct) =>
+        TypedResults.Ok(await s.RecordMitigationAsync(id, input.Description, input.AppliedAt, ct));
 
-    static async Task<Ok<ReleaseView>> OverrideBlackouts(Guid id, ReasonInput input, ReleaseService s, HttpContext http, CancellationToken ct) =>
-        WithETag(await s.OverrideBlackoutsAsync(id, input.Reason, ct), http);
+    static async Task<Ok<ReleaseView>> OverrideBlackouts(Guid id, ReasonInput input, ReleaseService s, CancellationToken ct) =>
+        TypedResults.Ok(await s.OverrideBlackoutsAsync(id, input.Reason, ct));
 
-    static async Task<Ok<ReleaseView>> Start(Guid id, [FromHeader(Name = "If-Match")] string? ifMatch, ReleaseService s, HttpContext http, CancellationToken ct) =>
-        WithETag(await s.StartAsync(id, ifMatch, ct), http);
+    static async Task<Ok<ReleaseView>> Start(Guid id, [FromHeader(Name = "If-Match")] string? ifMatch, ReleaseService s, CancellationToken ct) =>
+        TypedResults.Ok(await s.StartAsync(id, ifMatch, ct));
 
-    static async Task<Ok<ReleaseView>> Cancel(Guid id, ReasonInput input, ReleaseService s, HttpContext http, CancellationToken ct) =>
-        WithETag(await s.CancelAsync(id, input.Reason, ct), http);
+    static async Task<Ok<ReleaseView>> Cancel(Guid id, ReasonInput input, ReleaseService s, CancellationToken ct) =>
+        TypedResults.Ok(await s.CancelAsync(id, input.Reason, ct));
 
     static async Task<Ok<RolloutView>> Rollout(Guid id, Guid? tenantId, RolloutQueries q, CancellationToken ct) =>
         TypedResults.Ok(await q.ViewAsync(id, tenantId, ct));
@@ -124,9 +124,4 @@ public static class ReleasesApi
     static async Task<Ok<GateView>> Gate(Guid? release, Guid? tenant, string? ring, RolloutQueries q, CancellationToken ct) =>
         TypedResults.Ok(await q.GateAsync(release, tenant, ring, ct));
 
-    static Ok<ReleaseView> WithETag(ReleaseView view, HttpContext http)
-    {
-        http.Response.Headers.ETag = view.ETag;
-        return TypedResults.Ok(view);
-    }
 }

@@ -8,14 +8,15 @@ public static class SupportApi
 {
     public static IEndpointRouteBuilder MapSupport(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/support-requests").WithTags("Support requests").RequireAuthorization().WithPreconditionProblems();
+        var group = app.MapGroup("/api/support-requests").WithTags("Support requests").RequireAuthorization().WithEntityTags();
         group.MapGet("/", List).WithName("ListSupportRequests")
             .WithSummary("Support requests you can see (a tenant its own, the provider all), by severity then age: the queue. Each carries firstResponseDueAt and firstResponseBreached.");
         group.MapPost("/", Create).WithName("CreateSupportRequest")
             .WithSummary("File a break/fix request for your tenant (tenant admins). Contact fields default to you.")
             .ProducesValidationProblem();
         group.MapGet("/{number}", Get).WithName("GetSupportRequest")
-            .WithSummary("One request (SR-1001) with its comments; tenants never see internal notes. Sends an ETag.");
+            .WithSummary("One request (SR-1001) with its comments; tenants never see internal notes. Sends an ETag; honours If-None-Match with 304.")
+            .Produces(StatusCodes.Status304NotModified);
         group.MapPost("/{number}/comments", Comment).WithName("CommentOnSupportRequest")
             .WithSummary("Comment (Markdown). Support engineers may post an internal note (internal: true). A tenant's comment on a request waiting on it hands it back to the provider.")
             .ProducesValidationProblem();
@@ -27,7 +28,7 @@ public static class SupportApi
             var name = EnumNames.Of(action);
             var side = SupportStateMachine.TakenBy(action) == Responsibility.Party.Provider ? "support engineers" : "the tenant's admins";
             group.MapPost($"/{{number}}/{name}", (string number, [FromBody] TransitionInput? input, [FromHeader(Name = "If-Match")] string? ifMatch,
-                        SupportService support, HttpContext http, CancellationToken ct) => Transition(number, action, input, ifMatch, support, http, ct))
+                        SupportService support, CancellationToken ct) => Transition(number, action, input, ifMatch, support, ct))
                 .WithName($"{action}SupportRequest")
                 .WithSummary($"Lifecycle: {name} ({side}), with an optional public comment. Refused with 409 from a state that does not allow it. Honours If-Match.");
         }
@@ -47,41 +48,29 @@ public static class SupportApi
         SupportService support, CancellationToken ct) =>
         TypedResults.Ok(await support.ListAsync(new SupportFilter(state, severity, tenantId, changeId, releaseId, assignee, breached, q, skip ?? 0, top ?? 50), ct));
 
-    static async Task<Created<SupportRequestView>> Create(SupportRequestInput input, SupportService support, HttpContext http, CancellationToken ct)
+    static async Task<Created<SupportRequestView>> Create(SupportRequestInput input, SupportService support, CancellationToken ct)
     {
         var view = await support.CreateAsync(input, ct);
-        http.Response.Headers.ETag = view.ETag;
         return TypedResults.Created($"/api/support-requests/{view.Number}", view);
     }
 
-    static async Task<Results<Ok<SupportRequestView>, StatusCodeHttpResult>> Get(
-        string number, [FromHeader(Name = "If-None-Match")] string? ifNoneMatch, SupportService support, HttpContext http, CancellationToken ct)
-    {
-        var view = await support.GetAsync(number, ct);
-        http.Response.Headers.ETag = view.ETag;
-        if (ifNoneMatch is not null && ifNoneMatch.Split(',').Any(e => e.Trim() == view.ETag))
-        {
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        }
-        return TypedResults.Ok(view);
-    }
+    static async Task<Ok<SupportRequestView>> Get(string number, SupportService support, CancellationToken ct) => TypedResults.Ok(await support.GetAsync(number, ct));
 
-    static async Task<Created<SupportRequestView>> Comment(string number, CommentInput input, SupportService support, HttpContext http, CancellationToken ct)
+    static async Task<Created<SupportRequestView>> Comment(string number, CommentInput input, SupportService support, CancellationToken ct)
     {
         var view = await support.CommentAsync(number, input.Body, input.Internal, ct);
-        http.Response.Headers.ETag = view.ETag;
         return TypedResults.Created($"/api/support-requests/{view.Number}", view);
     }
 
     static async Task<Ok<SupportRequestView>> Assign(
-        string number, AssignInput input, [FromHeader(Name = "If-Match")] string? ifMatch, SupportService support, HttpContext http, CancellationToken ct) =>
-        WithETag(await support.AssignAsync(number, input.AssigneeId, input.AssigneeEmail, ifMatch, ct), http);
+        string number, AssignInput input, [FromHeader(Name = "If-Match")] string? ifMatch, SupportService support, CancellationToken ct) =>
+        TypedResults.Ok(await support.AssignAsync(number, input.AssigneeId, input.AssigneeEmail, ifMatch, ct));
 
     static async Task<Ok<SupportRequestView>> Transition(
-        string number, SupportAction action, TransitionInput? input, string? ifMatch, SupportService support, HttpContext http, CancellationToken ct) =>
-        WithETag(await support.TransitionAsync(number, action, input?.Comment, ifMatch, ct), http);
+        string number, SupportAction action, TransitionInput? input, string? ifMatch, SupportService support, CancellationToken ct) =>
+        TypedResults.Ok(await support.TransitionAsync(number, action, input?.Comment, ifMatch, ct));
 
-    static async Task<Created<SupportRequestView>> Attach(string number, IFormFile? file, SupportService support, HttpContext http, CancellationToken ct)
+    static async Task<Created<SupportRequestView>> Attach(string number, IFormFile? file, SupportService support, CancellationToken ct)
     {
         if (file is null)
         {
@@ -89,7 +78,6 @@ public static class SupportApi
         }
         var content = await ReadAsync(file, support.MaxAttachmentBytes, ct);
         var view = await support.AttachAsync(number, file.FileName, file.ContentType, content, ct);
-        http.Response.Headers.ETag = view.ETag;
         return TypedResults.Created($"/api/support-requests/{view.Number}", view);
     }
 
@@ -123,9 +111,4 @@ public static class SupportApi
     static async Task<Ok<IReadOnlyList<SupportEngineerView>>> Engineers(SupportService support, CancellationToken ct) =>
         TypedResults.Ok(await support.EngineersAsync(ct));
 
-    static Ok<SupportRequestView> WithETag(SupportRequestView view, HttpContext http)
-    {
-        http.Response.Headers.ETag = view.ETag;
-        return TypedResults.Ok(view);
-    }
 }

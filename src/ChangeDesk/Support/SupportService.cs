@@ -19,8 +19,6 @@ public sealed class SupportService(
 {
     public const int MaxComment = 20_000;
 
-    public static string ETagOf(int version) => $"\"{version}\"";
-
     /// <summary>"SR-1001", "sr-1001" or "1001" → 1001.</summary>
     public static bool TryParseNumber(string? reference, out int number)
     {
@@ -421,7 +419,7 @@ public sealed class SupportService(
             // Writers of one request queue up instead of failing on the concurrency token.
             await db.LockWritesAsync(ct);
             var request = await LoadAsync(reference, tracking: true, ct);
-            CheckPrecondition(request, ifMatch);
+            EntityTags.CheckIfMatch(ifMatch, request.Version);
             await work(request, clock.GetUtcNow());
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
@@ -475,19 +473,6 @@ public sealed class SupportService(
         }
         var query = tracking ? db.SupportRequests : db.SupportRequests.AsNoTracking();
         return await query.FirstOrDefaultAsync(r => r.Number == number, ct) ?? throw new NotFoundException("Support request", reference);
-    }
-
-    static void CheckPrecondition(SupportRequest request, string? ifMatch)
-    {
-        if (string.IsNullOrWhiteSpace(ifMatch) || ifMatch.Trim() == "*")
-        {
-            return;
-        }
-        var current = ETagOf(request.Version);
-        if (!ifMatch.Split(',').Select(e => e.Trim()).Any(e => e == current || e == "W/" + current))
-        {
-            throw new PreconditionFailedException(current);
-        }
     }
 
     async Task<SupportRequestView> ToViewAsync(SupportRequest r, CancellationToken ct)

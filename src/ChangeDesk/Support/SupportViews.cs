@@ -24,9 +24,9 @@ public sealed record SupportRequestView(
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset FirstResponseDueAt, DateTimeOffset? FirstResponseAt, bool FirstResponseBreached,
     DateTimeOffset? ResolvedAt, DateTimeOffset? ClosedAt, int Version,
     IReadOnlyList<SupportAction> AllowedActions, bool CanComment, bool CanAddInternalNote, bool CanAssign,
-    IReadOnlyList<SupportCommentView> Comments, IReadOnlyList<SupportAttachmentView> Attachments)
+    IReadOnlyList<SupportCommentView> Comments, IReadOnlyList<SupportAttachmentView> Attachments) : ITagged
 {
-    public string ETag => SupportService.ETagOf(Version);
+    public string ETag => EntityTags.Of(Version);
 }
 
 /// <summary>

@@ -147,27 +147,6 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
     }
 }
 
-public static class PreconditionProblems
-{
-    /// <summary>
-    /// Answers a failed If-Match from the endpoint itself: a 412 must carry the current ETag, and the exception
-    /// handler middleware removes ETag from every response it writes.
-    /// </summary>
-    public static TBuilder WithPreconditionProblems<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
-        {
-            try
-            {
-                return await next(context);
-            }
-            catch (PreconditionFailedException e)
-            {
-                context.HttpContext.Response.Headers.ETag = e.CurrentETag;
-                return TypedResults.Problem(ProblemExceptionHandler.ToDetails(context.HttpContext, e));
-            }
-        });
-}
-
 /// <summary>
 /// Names the field behind a request the framework could not read: a body value of the wrong JSON type
 /// (<c>"title": 123</c>) or a query value that is not of the parameter's type (<c>?top=abc</c>), instead of the

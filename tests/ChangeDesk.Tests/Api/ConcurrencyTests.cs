@@ -109,4 +109,51 @@ public sealed class ConcurrencyTests(ChangeDeskFactory app) : IClassFixture<Chan
         Assert.Equal("Edited", (await changed.ReadAsync<ChangeView>()).Title);
         Assert.Equal("\"2\"", changed.Headers.ETag?.Tag);
     }
+
+    // RFC 9110 §13.1.2: If-None-Match compares weakly, so a weak tag or * of the current version means "not modified".
+    [Theory]
+    [InlineData("W/\"1\"")]
+    [InlineData("*")]
+    [InlineData("\"7\", W/\"1\"")]
+    public async Task IfNoneMatchComparesWeaklyAndAnswers304(string ifNoneMatch)
+    {
+        var (rm, _, change) = await DraftAsync();
+
+        var response = await rm.SendAsync(HttpMethod.Get, $"/api/changes/{change.Id}", null, ("If-None-Match", ifNoneMatch));
+
+        Assert.Equal(304, (int)response.StatusCode);
+        Assert.Equal("\"1\"", response.Headers.ETag?.Tag);
+    }
+
+    // RFC 9110 §13.1.1: If-Match compares strongly, so a weak tag never matches, even of the current version.
+    [Theory]
+    [InlineData("W/\"1\"")]
+    [InlineData("1")]
+    [InlineData("\"1")]
+    public async Task IfMatchComparesStronglyAndRefusesAWeakOrMalformedTagWith412(string ifMatch)
+    {
+        var (rm, input, change) = await DraftAsync();
+
+        var response = await rm.SendAsync(HttpMethod.Put, $"/api/changes/{change.Id}", input with { Title = "Weakly matched" }, ("If-Match", ifMatch));
+
+        await Expect.ProblemAsync(response, 412, "precondition-failed");
+        Assert.Equal("\"1\"", response.Headers.ETag?.Tag);
+        Assert.Equal(change.Title, (await rm.GetChangeAsync(change.Id)).Title);
+    }
+
+    [Fact]
+    public async Task AReleaseSendsItsETagAndAnswersAMatchingIfNoneMatchWith304()
+    {
+        var rm = await app.CreateUserAsync(Role.ReleaseManager);
+        var created = await rm.PostJsonAsync("/api/releases",
+            new { title = "Tagged", kind = "out-of-band", plannedStart = app.Clock.GetUtcNow().AddDays(1) });
+        var release = await created.ReadAsync<ChangeDesk.Releases.ReleaseView>(201);
+
+        var unchanged = await rm.SendAsync(HttpMethod.Get, $"/api/releases/{release.Id}", null, ("If-None-Match", $"W/{release.ETag}"));
+        var weakWrite = await rm.SendAsync(HttpMethod.Post, $"/api/releases/{release.Id}/start", new { }, ("If-Match", $"W/{release.ETag}"));
+
+        Assert.Equal(release.ETag, created.Headers.ETag?.Tag);
+        Assert.Equal(304, (int)unchanged.StatusCode);
+        await Expect.ProblemAsync(weakWrite, 412, "precondition-failed");
+    }
 }

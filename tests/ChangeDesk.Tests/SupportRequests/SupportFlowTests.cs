@@ -1,3 +1,4 @@
+using ChangeDesk.Web;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ChangeDesk.Audit;
@@ -299,9 +300,9 @@ public sealed class SupportFlowTests(ChangeDeskFactory app) : IClassFixture<Chan
 
         var started = await engineer.SendAsync(HttpMethod.Post, $"/api/support-requests/{filed.Number}/start", new { }, ("If-Match", filed.ETag));
         await Expect.StatusAsync(started, 200);
-        Assert.Equal(SupportService.ETagOf(filed.Version + 1), started.Headers.ETag?.ToString());
+        Assert.Equal(EntityTags.Of(filed.Version + 1), started.Headers.ETag?.ToString());
 
-        var unchanged = await admin.SendAsync(HttpMethod.Get, $"/api/support-requests/{filed.Number}", null, ("If-None-Match", SupportService.ETagOf(filed.Version + 1)));
+        var unchanged = await admin.SendAsync(HttpMethod.Get, $"/api/support-requests/{filed.Number}", null, ("If-None-Match", EntityTags.Of(filed.Version + 1)));
         Assert.Equal(304, (int)unchanged.StatusCode);
     }
 

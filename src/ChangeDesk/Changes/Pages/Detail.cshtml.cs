@@ -44,14 +44,14 @@ public sealed class DetailModel(
             {
                 throw ValidationFailedException.For("action", $"Unknown action '{action}'.");
             }
-            await workflow.TransitionAsync(Id, a, ChangeWorkflow.ETagOf(version), ct);
+            await workflow.TransitionAsync(Id, a, EntityTags.Of(version), ct);
             return $"Done: {Display.Label(a)}.";
         }, ct);
 
     public Task<IActionResult> OnPostMitigationAsync(string? mitigation, int version, CancellationToken ct) =>
         Act(async () =>
         {
-            await workflow.AddMitigationAsync(Id, mitigation, null, ChangeWorkflow.ETagOf(version), ct);
+            await workflow.AddMitigationAsync(Id, mitigation, null, EntityTags.Of(version), ct);
             return "Mitigation recorded.";
         }, ct);
 

@@ -101,14 +101,14 @@ public sealed class EditModel(ChangeWorkflow workflow, MatrixService matrices, A
         try
         {
             var saved = Id is { } id
-                ? await workflow.UpdateAsync(id, input, ChangeWorkflow.ETagOf(Form.Version), ct)
+                ? await workflow.UpdateAsync(id, input, EntityTags.Of(Form.Version), ct)
                 : await workflow.CreateAsync(input, ct);
             Id = saved.Id;
             Form.Version = saved.Version;
             wasSaved = true;
             if (intent == "announce" && saved.State == ChangeState.Draft)
             {
-                await workflow.TransitionAsync(saved.Id, ChangeAction.Announce, ChangeWorkflow.ETagOf(saved.Version), ct);
+                await workflow.TransitionAsync(saved.Id, ChangeAction.Announce, EntityTags.Of(saved.Version), ct);
                 TempData["message"] = $"{saved.Number} saved and announced.";
             }
             else

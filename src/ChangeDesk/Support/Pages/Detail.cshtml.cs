@@ -41,7 +41,7 @@ public sealed class DetailModel(SupportService support, CurrentUser me) : PageMo
                     {
                         throw ValidationFailedException.For("intent", $"Unknown action '{intent}'.");
                     }
-                    await support.TransitionAsync(Number, action, body, SupportService.ETagOf(version), ct);
+                    await support.TransitionAsync(Number, action, body, EntityTags.Of(version), ct);
                     return SupportLabels.Done(action);
             }
         }, body, ct);
@@ -49,7 +49,7 @@ public sealed class DetailModel(SupportService support, CurrentUser me) : PageMo
     public Task<IActionResult> OnPostAssignAsync(Guid? assigneeId, int version, CancellationToken ct) =>
         Act(async () =>
         {
-            var view = await support.AssignAsync(Number, assigneeId, null, SupportService.ETagOf(version), ct);
+            var view = await support.AssignAsync(Number, assigneeId, null, EntityTags.Of(version), ct);
             return view.AssigneeName is { } name ? $"Assigned to {name}." : "Unassigned.";
         }, null, ct);
 
