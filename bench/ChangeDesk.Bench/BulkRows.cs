@@ -1,12 +1,13 @@
 using System.Data.Common;
 using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
-using Microsoft.Data.Sqlite;
 using Npgsql;
-using SQLitePCL;
 using NpgsqlTypes;
+using SQLitePCL;
 
 namespace ChangeDesk.Bench;
 
@@ -192,7 +193,7 @@ public sealed class BulkRows
     /// parameters per statement.
     /// </summary>
     int RowsPerStatement(DbConnection connection) =>
-        Environment.GetEnvironmentVariable("BENCH_ROWS_PER_STATEMENT") is { } v ? int.Parse(v)
+        Environment.GetEnvironmentVariable("BENCH_ROWS_PER_STATEMENT") is { } v ? int.Parse(v, CultureInfo.InvariantCulture)
         : connection is NpgsqlConnection ? Math.Max(1, Math.Min(500, 30_000 / Columns.Count))
         : 1;
 

@@ -10,7 +10,7 @@ public sealed class Report
 
     public Report Heading(string title)
     {
-        text.AppendLine($"### {title}").AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"### {title}").AppendLine();
         return this;
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using ChangeDesk.Responsibility;
 using ChangeDesk.Web;
@@ -80,7 +81,7 @@ public static class MessageCenterApi
     public static string ToCsv(IEnumerable<MessageRow> rows)
     {
         var csv = new StringBuilder("Id,Title,Category,Severity,Services,Tags,Major change,Start,End,Act by,Last updated,Read,Favorite,Archived\r\n");
-        static string When(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd HH:mm") ?? "";
+        static string When(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "";
         foreach (var r in rows)
         {
             csv.AppendJoin(',', new[]

@@ -219,8 +219,10 @@ public sealed class MessageCenterService(ChangeDeskDb db, CurrentUser user)
         }
         if (!string.IsNullOrWhiteSpace(filter.Q))
         {
-            var q = filter.Q.Trim().ToLower();
+            var q = filter.Q.Trim().ToLowerInvariant();
+#pragma warning disable CA1304, CA1311, CA1862 // translated to SQL lower(); the overloads with a culture or comparison are not
             query = query.Where(m => m.Title.ToLower().Contains(q) || m.BodyMarkdown.ToLower().Contains(q) || m.Id.ToLower() == q);
+#pragma warning restore CA1304, CA1311, CA1862
         }
         return query;
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using ChangeDesk.Changes;
 using ChangeDesk.Responsibility;
@@ -63,18 +64,18 @@ public static class MessageComposer
             body.Append("\n\n**Action required");
             if (change.ActionRequiredBy is { } by)
             {
-                body.Append($" by {by.UtcDateTime:yyyy-MM-dd HH:mm} UTC");
+                body.Append(CultureInfo.InvariantCulture, $" by {by.UtcDateTime:yyyy-MM-dd HH:mm} UTC");
             }
-            body.Append($":** {change.AdminAction}");
+            body.Append(CultureInfo.InvariantCulture, $":** {change.AdminAction}");
         }
         if (change.Consent != Consent.None)
         {
-            body.Append($"\n\nThis change asks each tenant to **{EnumNames.Of(change.Consent)}** it");
+            body.Append(CultureInfo.InvariantCulture, $"\n\nThis change asks each tenant to **{EnumNames.Of(change.Consent)}** it");
             body.Append(change.ActionRequiredBy is { } deadline ? $" by {deadline.UtcDateTime:yyyy-MM-dd HH:mm} UTC." : ".");
         }
         foreach (var m in change.Mitigations.OrderBy(m => m.AppliedAt))
         {
-            body.Append($"\n\n**Mitigation applied {m.AppliedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC:** {m.Description}");
+            body.Append(CultureInfo.InvariantCulture, $"\n\n**Mitigation applied {m.AppliedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC:** {m.Description}");
         }
         var details = new List<MessageDetail>
         {

@@ -394,7 +394,7 @@ public static class MessageOData
 
         static Expression AsBool(Expression e) => e.Type == typeof(bool?) ? Expression.Equal(e, Expression.Constant(true, typeof(bool?))) : e;
 
-        Expression Binary(BinaryOperatorNode node)
+        BinaryExpression Binary(BinaryOperatorNode node)
         {
             var left = Translate(node.Left);
             var right = Translate(node.Right);
@@ -488,7 +488,7 @@ public static class MessageOData
             var x => x.Name,
         };
 
-        Expression Function(SingleValueFunctionCallNode node)
+        MethodCallExpression Function(SingleValueFunctionCallNode node)
         {
             var args = node.Parameters.Select(Translate).ToList();
             Expression Text(int i) => args[i].Type == typeof(string)
@@ -505,7 +505,7 @@ public static class MessageOData
             };
         }
 
-        Expression Lambda(CollectionNode source, RangeVariable variable, SingleValueNode body, string method)
+        MethodCallExpression Lambda(CollectionNode source, RangeVariable variable, SingleValueNode body, string method)
         {
             var collection = Translate(source);
             if (collection.Type != typeof(List<string>))
@@ -524,7 +524,7 @@ public static class MessageOData
             return Expression.Call(typeof(Enumerable), method, [typeof(string)], collection, predicate);
         }
 
-        Expression In(InNode node)
+        MethodCallExpression In(InNode node)
         {
             var left = Translate(node.Left);
             if (node.Right is not CollectionConstantNode list)

@@ -122,7 +122,8 @@ public sealed class Accounts(ChangeDeskDb db, CurrentUser current, TimeProvider 
         {
             throw ValidationFailedException.For("password", "The password must be at least 8 characters.");
         }
-        var user = await db.Users.FirstOrDefaultAsync(u => u.Email == email.Trim().ToLowerInvariant(), ct) ?? throw new NotFoundException("User", email);
+        var normalized = email.Trim().ToLowerInvariant();
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Email == normalized, ct) ?? throw new NotFoundException("User", email);
         user.PasswordHash = Hasher.HashPassword(user, password);
         user.EndSessions();
         db.AuditOperation = "Set password";

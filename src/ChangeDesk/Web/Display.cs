@@ -1,9 +1,11 @@
+using System.Globalization;
+
 namespace ChangeDesk.Web;
 
 /// <summary>How pages show values: UTC instants, enum names, labels.</summary>
 public static class Display
 {
-    public static string When(DateTimeOffset? at) => at is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm") + " UTC" : "—";
+    public static string When(DateTimeOffset? at) => at is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC" : "—";
 
     public static string Name<T>(T value) where T : struct, Enum => EnumNames.Of(value);
 
@@ -14,5 +16,5 @@ public static class Display
     }
 
     /// <summary>The value of a datetime-local input for an instant, in UTC.</summary>
-    public static string Input(DateTimeOffset? at) => at is { } v ? v.UtcDateTime.ToString("yyyy-MM-ddTHH:mm") : "";
+    public static string Input(DateTimeOffset? at) => at is { } v ? v.UtcDateTime.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture) : "";
 }

@@ -174,13 +174,13 @@ public static partial class BadRequests
         {
             return null;
         }
-        var field = path.StartsWith("$.") ? path[2..] : path.TrimStart('$');
+        var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
         return field.Length == 0 ? null : char.ToLowerInvariant(field[0]) + field[1..];
     }
 
     static string Expected(string type)
     {
-        if (type.Contains("List`1") || type.Contains("Enumerable`1") || type.EndsWith("[]") || type.StartsWith("List<"))
+        if (type.Contains("List`1") || type.Contains("Enumerable`1") || type.EndsWith("[]", StringComparison.Ordinal) || type.StartsWith("List<", StringComparison.Ordinal))
         {
             return "a list";
         }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using ChangeDesk.Changes;
 using ChangeDesk.Tenancy;
@@ -29,7 +30,7 @@ public sealed class AnnounceRuleTests(ChangeDeskFactory app) : IClassFixture<Cha
 
         Assert.Equal(now.AddDays(5), problem.GetProperty("earliestAllowedStart").GetDateTimeOffset());
         Assert.Equal(5, problem.GetProperty("noticeDays").GetInt32());
-        Assert.Contains(now.AddDays(5).ToString("yyyy-MM-dd HH:mm"), problem.GetProperty("errors").GetProperty("plannedStart")[0].GetString());
+        Assert.Contains(now.AddDays(5).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), problem.GetProperty("errors").GetProperty("plannedStart")[0].GetString());
         Assert.Equal(ChangeState.Draft, (await rm.GetChangeAsync(change.Id)).State);
     }
 

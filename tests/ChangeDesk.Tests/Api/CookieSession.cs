@@ -24,7 +24,7 @@ static partial class CookieSession
         }
         var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
         await Expect.StatusAsync(response, 302);
-        Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("changedesk="));
+        Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("changedesk=", StringComparison.Ordinal));
         return client;
     }
 

@@ -4,8 +4,8 @@ using ChangeDesk.Changes;
 using ChangeDesk.MessageCenter;
 using ChangeDesk.Support;
 using ChangeDesk.Tenancy;
-using ChangeDesk.Tests.SupportRequests;
 using ChangeDesk.Tests.Support;
+using ChangeDesk.Tests.SupportRequests;
 
 namespace ChangeDesk.Tests.Api;
 
@@ -132,7 +132,7 @@ public sealed class CrossSiteRequestTests(ChangeDeskFactory app) : IClassFixture
 
         await Expect.StatusAsync(response, 403);
         Assert.Contains("another", await response.Content.ReadAsStringAsync(Ct));
-        Assert.False(response.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("changedesk=")),
+        Assert.False(response.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("changedesk=", StringComparison.Ordinal)),
             "a refused sign-out must not touch the sign-in cookie");
         await Expect.StatusAsync(await browser.GetAsync("/changes", Ct), 200);
     }

@@ -70,7 +70,7 @@ public sealed class SecurityHeaderTests(ChangeDeskFactory app) : IClassFixture<C
         using var client = factory.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
         // A client without a cookie jar: carry the antiforgery cookie from the form to the post by hand.
         var form = await client.GetAsync("/login", Ct);
-        var antiforgery = form.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(".AspNetCore.Antiforgery")).Split(';')[0];
+        var antiforgery = form.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(".AspNetCore.Antiforgery", StringComparison.Ordinal)).Split(';')[0];
         var html = await form.Content.ReadAsStringAsync(Ct);
         var token = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
         var request = new HttpRequestMessage(HttpMethod.Post, "/login")
@@ -84,7 +84,7 @@ public sealed class SecurityHeaderTests(ChangeDeskFactory app) : IClassFixture<C
         }
         var response = await client.SendAsync(request, Ct);
         await Expect.StatusAsync(response, 302);
-        return response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("changedesk="));
+        return response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("changedesk=", StringComparison.Ordinal));
     }
 }
 

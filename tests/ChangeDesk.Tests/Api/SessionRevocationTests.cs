@@ -166,7 +166,7 @@ public sealed class SessionRevocationTests(ChangeDeskFactory factory) : IClassFi
         var form = await SignInForm.OpenAsync(browser);
         var response = await form.PostAsync(user.Email, user.Password);
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("changedesk="));
+        var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("changedesk=", StringComparison.Ordinal));
         return cookie[..cookie.IndexOf(';')];
     }
 

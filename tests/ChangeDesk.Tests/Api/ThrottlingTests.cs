@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -83,7 +84,7 @@ public sealed class ThrottlingTests(ThrottledFactory app) : IClassFixture<Thrott
             var allowed = await client.GetAsync("/api/me", Ct);
             await Expect.StatusAsync(allowed, 200);
             Assert.Equal("3", Header(allowed, "RateLimit-Limit"));
-            Assert.Equal(remaining.ToString(), Header(allowed, "RateLimit-Remaining"));
+            Assert.Equal(remaining.ToString(CultureInfo.InvariantCulture), Header(allowed, "RateLimit-Remaining"));
         }
         var refused = await client.GetAsync("/api/me", Ct);
 
@@ -98,7 +99,7 @@ public sealed class ThrottlingTests(ThrottledFactory app) : IClassFixture<Thrott
         Assert.InRange(retryAfter, 1, 3600);
         Assert.Equal(retryAfter, problem.GetProperty("retryAfterSeconds").GetInt32());
         Assert.Equal("0", Header(refused, "RateLimit-Remaining"));
-        Assert.Equal(retryAfter.ToString(), Header(refused, "RateLimit-Reset"));
+        Assert.Equal(retryAfter.ToString(CultureInfo.InvariantCulture), Header(refused, "RateLimit-Reset"));
     }
 
     [Fact]
@@ -231,7 +232,7 @@ public sealed class ThrottlingTests(ThrottledFactory app) : IClassFixture<Thrott
         response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : null;
 
     static int RetryAfterSeconds(HttpResponseMessage response) =>
-        int.Parse(Header(response, "Retry-After") ?? throw new Xunit.Sdk.XunitException("No Retry-After header."));
+        int.Parse(Header(response, "Retry-After") ?? throw new Xunit.Sdk.XunitException("No Retry-After header."), CultureInfo.InvariantCulture);
 
     static async Task<string> Body(HttpResponseMessage response) =>
         Regex.Replace(await response.Content.ReadAsStringAsync(Ct), "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"[^\"]*\"", "");

@@ -6,6 +6,7 @@ using ChangeDesk.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using MimeKit;
+
 using static ChangeDesk.Tests.Approvals.ApprovalScenario;
 
 namespace ChangeDesk.Tests.Browser;
@@ -122,7 +123,7 @@ public sealed partial class ApprovalPagesTests(BrowserFixture app) : IClassFixtu
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveCountAsync(0);
 
         // A link that was tampered with is refused, signed in or not.
-        await page.GotoAsync(path[..^6] + (path.EndsWith("AAAAAA") ? "BBBBBB" : "AAAAAA"));
+        await page.GotoAsync(path[..^6] + (path.EndsWith("AAAAAA", StringComparison.Ordinal) ? "BBBBBB" : "AAAAAA"));
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "This link cannot be used" })).ToBeVisibleAsync();
         await context.CloseAsync();
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using ChangeDesk.Changes;
@@ -74,7 +75,7 @@ public sealed partial class ChangePagesTests(BrowserFixture app) : IClassFixture
         await page.GetByLabel("Scope").SelectOptionAsync("managed-service");
         await page.GetByLabel("All tenants").UncheckAsync();
         await page.GetByLabel(tenant.Name).CheckAsync();
-        await page.GetByLabel("Planned start").FillAsync(now.AddDays(2).UtcDateTime.ToString("yyyy-MM-ddTHH:mm"));
+        await page.GetByLabel("Planned start").FillAsync(now.AddDays(2).UtcDateTime.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture));
         await page.GetByLabel("Tenant admins must act").CheckAsync();
         await page.GetByLabel("What admins must do").FillAsync("Review printer defaults");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save and announce" }).ClickAsync();
@@ -85,7 +86,7 @@ public sealed partial class ChangePagesTests(BrowserFixture app) : IClassFixture
         await Assertions.Expect(page.Locator("[data-valmsg-for='Form.PlannedStart']")).ToContainTextAsync("5 days' notice");
         await BrowserFixture.MaybeScreenshotAsync(page, "notice-refused.png");
 
-        await page.GetByLabel("Planned start").FillAsync(now.AddDays(6).UtcDateTime.ToString("yyyy-MM-ddTHH:mm"));
+        await page.GetByLabel("Planned start").FillAsync(now.AddDays(6).UtcDateTime.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture));
         await page.GetByRole(AriaRole.Button, new() { Name = "Save and announce" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(ChangeUrl());
         await Assertions.Expect(page.Locator("#state")).ToHaveTextAsync("Announced");

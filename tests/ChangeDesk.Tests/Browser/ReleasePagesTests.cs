@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using ChangeDesk.Releases;
@@ -81,7 +82,7 @@ public sealed partial class ReleasePagesTests(BrowserFixture app) : IClassFixtur
         await Assertions.Expect(pause).ToContainTextAsync("Paused by the provider");
         await Assertions.Expect(pause).ToContainTextAsync("Signal breach in ring First");
         await Assertions.Expect(pause).ToContainTextAsync("install failure rate 40 %");
-        await Assertions.Expect(pause).ToContainTextAsync(ChangeDeskFactory.Start.AddDays(1).ToString("yyyy-MM-dd"));
+        await Assertions.Expect(pause).ToContainTextAsync(ChangeDeskFactory.Start.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         await Assertions.Expect(RingRow(page, tenant.Id, "First").Locator("td.gate")).ToContainTextAsync("Prevented");
         await Assertions.Expect(RingRow(page, tenant.Id, "Fast").Locator("td.gate")).ToContainTextAsync("Prevented");
         var failures = page.Locator($"svg#failures-{tenant.Id:n}");
@@ -164,13 +165,13 @@ public sealed partial class ReleasePagesTests(BrowserFixture app) : IClassFixtur
 
         var start = app.Clock.GetUtcNow().AddDays(20);
         await page.GetByLabel("Title").FillAsync("Quarter-end close");
-        await page.GetByLabel("Start").FillAsync(start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm"));
-        await page.GetByLabel("End").FillAsync(start.AddDays(3).UtcDateTime.ToString("yyyy-MM-ddTHH:mm"));
+        await page.GetByLabel("Start").FillAsync(start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture));
+        await page.GetByLabel("End").FillAsync(start.AddDays(3).UtcDateTime.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture));
         await page.GetByRole(AriaRole.Button, new() { Name = "Add blackout window" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Blackout window “Quarter-end close” added");
         var row = page.Locator("#blackout-windows tbody tr").Filter(new() { HasText = "Quarter-end close" });
         await Assertions.Expect(row).ToContainTextAsync(tenant.Name);
-        await Assertions.Expect(row).ToContainTextAsync(start.ToString("yyyy-MM-dd HH:mm"));
+        await Assertions.Expect(row).ToContainTextAsync(start.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
         // A tenant admin sets windows for its own tenant only: there is no service-wide choice.
         await Assertions.Expect(page.GetByText("Service-wide (every tenant)")).ToHaveCountAsync(0);
 
@@ -227,7 +228,7 @@ public sealed partial class ReleasePagesTests(BrowserFixture app) : IClassFixtur
         await Expect.StatusAsync(change, 201);
         var changeId = (await change.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(TestContext.Current.CancellationToken)).GetProperty("id").GetInt32();
         await page.ReloadAsync();
-        await page.GetByLabel("Bundle a change").SelectOptionAsync(changeId.ToString());
+        await page.GetByLabel("Bundle a change").SelectOptionAsync(changeId.ToString(CultureInfo.InvariantCulture));
         await page.GetByRole(AriaRole.Button, new() { Name = "Bundle", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"CHG-{changeId} bundled");
         await Assertions.Expect(page.Locator("#bundled-changes")).ToContainTextAsync($"CHG-{changeId}");

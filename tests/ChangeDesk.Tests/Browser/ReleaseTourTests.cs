@@ -78,7 +78,7 @@ public sealed class ReleaseTourTests(DemoFixture app) : IClassFixture<DemoFixtur
         await Assertions.Expect(page.Locator("main details.act")).ToHaveCountAsync(0);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Rings", Exact = true }).ClickAsync();
-        if (email.StartsWith("reader"))
+        if (email.StartsWith("reader", StringComparison.Ordinal))
         {
             await Assertions.Expect(page.GetByLabel("Ring 1 name")).ToBeDisabledAsync();
         }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Tests.SupportRequests;
@@ -19,7 +20,7 @@ public sealed class SupportPagesTests(BrowserFixture app) : IClassFixture<Browse
         await page.GotoAsync($"/changes/{change.Id}");
         await page.GetByRole(AriaRole.Link, new() { Name = "Report a problem" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/support/new\\?change={change.Id}$"));
-        await Assertions.Expect(page.GetByLabel("Related change")).ToHaveValueAsync(change.Id.ToString());
+        await Assertions.Expect(page.GetByLabel("Related change")).ToHaveValueAsync(change.Id.ToString(CultureInfo.InvariantCulture));
         await Assertions.Expect(page.GetByLabel("Email", new() { Exact = true })).ToHaveValueAsync(admin.Email);
 
         // Sent without a description first: refused, the field named, the rest kept.
@@ -102,7 +103,7 @@ public sealed class SupportPagesTests(BrowserFixture app) : IClassFixture<Browse
         await page.GetByRole(AriaRole.Link, new() { Name = "Report a problem" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/support/new\\?message={change.MessageId}$"));
         await Assertions.Expect(page.Locator("#reported-from")).ToContainTextAsync(change.MessageId!);
-        await Assertions.Expect(page.GetByLabel("Related change")).ToHaveValueAsync(change.Id.ToString());
+        await Assertions.Expect(page.GetByLabel("Related change")).ToHaveValueAsync(change.Id.ToString(CultureInfo.InvariantCulture));
         await page.Context.CloseAsync();
     }
 

@@ -101,9 +101,9 @@ public sealed class PausePrecedenceTests(ChangeDeskFactory app) : IClassFixture<
 
         // Every pause and resume is an audited decision, and each side's advisory reached the tenant.
         var posts = await app.ReleasePostsAsync(release.Id);
-        Assert.Equal(2, posts.Count(p => p.Title.EndsWith("rollout paused")));
-        Assert.Equal(2, posts.Count(p => p.Title.EndsWith("rollout resumed")));
-        Assert.Contains("stays paused", posts.First(p => p.Title.EndsWith("rollout resumed")).BodyMarkdown);
+        Assert.Equal(2, posts.Count(p => p.Title.EndsWith("rollout paused", StringComparison.Ordinal)));
+        Assert.Equal(2, posts.Count(p => p.Title.EndsWith("rollout resumed", StringComparison.Ordinal)));
+        Assert.Contains("stays paused", posts.First(p => p.Title.EndsWith("rollout resumed", StringComparison.Ordinal)).BodyMarkdown);
     }
 
     [Fact]

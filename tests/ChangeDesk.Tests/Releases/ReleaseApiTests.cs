@@ -276,7 +276,7 @@ public sealed class ReleaseApiTests(ChangeDeskFactory app) : IClassFixture<Chang
         app.Clock.Advance(TimeSpan.FromDays(1));
         await app.SettleAsync(async () => (await rm.GetJsonAsync<ReleaseView>($"/api/releases/{release.Id}")).State == ReleaseState.Completed, "the release to complete");
 
-        var summary = Assert.Single(await app.ReleasePostsAsync(release.Id), m => m.Title.EndsWith("rollout summary"));
+        var summary = Assert.Single(await app.ReleasePostsAsync(release.Id), m => m.Title.EndsWith("rollout summary", StringComparison.Ordinal));
         Assert.Equal([tenant.Id], summary.Tenants.Select(t => t.TenantId));
         Assert.Contains("| Pilot | 5 | 5 | 0 | 100 % |", summary.BodyMarkdown);
         Assert.Contains("| Everyone | 200 | 150 | 2 | 75 % |", summary.BodyMarkdown);

@@ -68,9 +68,9 @@ public sealed class RolloutScaleOutTests : IAsyncLifetime
         var view = await rm.RolloutAsync(release.Id);
         Assert.Single(view.Tenants[0].Pauses);
         var posts = await app.ReleasePostsAsync(release.Id);
-        Assert.Single(posts, p => p.Title.EndsWith("rollout paused"));
-        Assert.Single(posts, p => p.Title.EndsWith("rollout started"));
-        var alerts = (await app.OutboxRowsAsync([rm.Email])).Count(o => o.Subject!.StartsWith("[ChangeDesk] Rollout paused"));
+        Assert.Single(posts, p => p.Title.EndsWith("rollout paused", StringComparison.Ordinal));
+        Assert.Single(posts, p => p.Title.EndsWith("rollout started", StringComparison.Ordinal));
+        var alerts = (await app.OutboxRowsAsync([rm.Email])).Count(o => o.Subject!.StartsWith("[ChangeDesk] Rollout paused", StringComparison.Ordinal));
         Assert.Equal(1, alerts);
         // No lease is left behind.
         var leased = await app.AsSystemAsync(s => s.GetRequiredService<ChangeDeskDb>().Releases.CountAsync(r => r.LeaseOwner != null));

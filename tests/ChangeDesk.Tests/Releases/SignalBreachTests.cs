@@ -58,7 +58,7 @@ public sealed class SignalBreachTests(SmtpFixture app) : IClassFixture<SmtpFixtu
         Assert.Equal(GateStatus.Allowed, (await bystanderAdmin.GateAsync(release.Id, bystander.Id, "Test")).Status);
 
         // The advisory is a Message Center post of the paused tenant only.
-        var advisory = Assert.Single(await app.ReleasePostsAsync(release.Id), m => m.Title.EndsWith("rollout paused"));
+        var advisory = Assert.Single(await app.ReleasePostsAsync(release.Id), m => m.Title.EndsWith("rollout paused", StringComparison.Ordinal));
         Assert.Equal([tenant.Id], advisory.Tenants.Select(t => t.TenantId));
         Assert.Equal(MessageCategory.PreventOrFixIssue, advisory.Category);
         Assert.Equal(MessageSeverity.High, advisory.Severity);
@@ -69,9 +69,9 @@ public sealed class SignalBreachTests(SmtpFixture app) : IClassFixture<SmtpFixtu
         Assert.DoesNotContain(bystanderInbox.Items, m => m.Id == advisory.Id);
 
         // Email: the release manager is alerted, the tenant's admin gets the advisory, the bystander neither.
-        await Poll.UntilAsync(() => app.Sink.AcceptedFor([rm.Email]).Any(m => Subject(m).StartsWith("[ChangeDesk] Rollout paused:"))
+        await Poll.UntilAsync(() => app.Sink.AcceptedFor([rm.Email]).Any(m => Subject(m).StartsWith("[ChangeDesk] Rollout paused:", StringComparison.Ordinal))
             && app.Sink.AcceptedFor([admin.Email]).Any(m => Subject(m).Contains(advisory.Id)), what: "the alert and the advisory at the SMTP server");
-        var alert = Assert.Single(app.Sink.AcceptedFor([rm.Email]), m => Subject(m).StartsWith("[ChangeDesk] Rollout paused:"));
+        var alert = Assert.Single(app.Sink.AcceptedFor([rm.Email]), m => Subject(m).StartsWith("[ChangeDesk] Rollout paused:", StringComparison.Ordinal));
         Assert.Contains(tenant.Name, Subject(alert));
         Assert.Contains("install failure rate 12 %", Text(alert));
         Assert.DoesNotContain(app.Sink.AcceptedFor([bystanderAdmin.Email]), m => Subject(m).Contains(advisory.Id));
@@ -79,7 +79,7 @@ public sealed class SignalBreachTests(SmtpFixture app) : IClassFixture<SmtpFixtu
         // The next passes do not pause, post or mail again.
         await app.Job().RunOnceAsync(TestContext.Current.CancellationToken);
         await app.Job().RunOnceAsync(TestContext.Current.CancellationToken);
-        Assert.Single(await app.ReleasePostsAsync(release.Id), m => m.Title.EndsWith("rollout paused"));
+        Assert.Single(await app.ReleasePostsAsync(release.Id), m => m.Title.EndsWith("rollout paused", StringComparison.Ordinal));
         Assert.Single((await rm.RolloutAsync(release.Id)).Tenants.Single(t => t.TenantId == tenant.Id).Pauses);
     }
 
@@ -113,7 +113,7 @@ public sealed class SignalBreachTests(SmtpFixture app) : IClassFixture<SmtpFixtu
         Assert.Equal(GateStatus.Prevented, healthyGate.Status);
         Assert.Contains(healthyGate.Reasons, r => r.Code == GateReason.PausedByProvider && r.Detail.Contains("every tenant"));
 
-        var advisory = Assert.Single(await app.ReleasePostsAsync(release.Id), m => m.Title.EndsWith("rollout paused"));
+        var advisory = Assert.Single(await app.ReleasePostsAsync(release.Id), m => m.Title.EndsWith("rollout paused", StringComparison.Ordinal));
         Assert.Equal(new[] { a.Tenant.Id, b.Tenant.Id, healthy.Tenant.Id }.Order(), advisory.Tenants.Select(t => t.TenantId).Order());
         Assert.DoesNotContain(a.Tenant.Name, advisory.BodyMarkdown);
         Assert.DoesNotContain(b.Tenant.Name, advisory.BodyMarkdown);

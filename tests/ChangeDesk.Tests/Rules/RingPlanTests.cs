@@ -41,7 +41,7 @@ public sealed class RingPlanTests
         Assert.Contains("rings[2].name", errors.Keys);
         Assert.Contains("rings[2].devices", errors.Keys);
         Assert.Contains("rings[2].soakDays", errors.Keys);
-        Assert.DoesNotContain(errors.Keys, k => k.StartsWith("rings[0]"));
+        Assert.DoesNotContain(errors.Keys, k => k.StartsWith("rings[0]", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Mvc;
@@ -29,7 +30,7 @@ public sealed class InboxModel(MessageCenterService center, Accounts accounts, C
         Tenants = await accounts.TenantsAsync(ct);
         if (me.IsProvider && TenantId is null)
         {
-            TenantId = Tenants.FirstOrDefault()?.Id;
+            TenantId = Tenants.Count > 0 ? Tenants[0].Id : null;
             if (TenantId is null)
             {
                 Error = "There are no tenants yet: create one under Tenants.";
@@ -68,7 +69,7 @@ public sealed class InboxModel(MessageCenterService center, Accounts accounts, C
         {
             query["view"] = view;
         }
-        query["skip"] = (skip ?? Skip).ToString();
+        query["skip"] = (skip ?? Skip).ToString(CultureInfo.InvariantCulture);
         return "/message-center" + QueryString.Create(query.Where(q => !string.IsNullOrEmpty(q.Value)));
     }
 

@@ -58,9 +58,9 @@ public sealed class TimeChart
 
     public static string? DashOf(int index) => Dashes[index % Dashes.Length];
 
-    int PlotWidth => Width - Left - Right;
+    static int PlotWidth => Width - Left - Right;
 
-    int LegendItemsPerRow => Math.Max(1, (Width - Left) / LegendItemWidth);
+    static int LegendItemsPerRow => Math.Max(1, (Width - Left) / LegendItemWidth);
 
     int LegendRows => (Series.Count + Thresholds.Count + LegendItemsPerRow - 1) / LegendItemsPerRow;
 
@@ -92,11 +92,11 @@ public sealed class TimeChart
         var svg = new StringBuilder();
         var titleId = $"{Id}-title";
         var descId = $"{Id}-desc";
-        svg.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"{E(Id)}\" role=\"img\" aria-labelledby=\"{E(titleId)} {E(descId)}\" ")
-            .Append($"viewBox=\"0 0 {Width} {Height}\" width=\"{Width}\" height=\"{Height}\" font-family=\"system-ui, sans-serif\" font-size=\"11\">");
-        svg.Append($"<title id=\"{E(titleId)}\">{E(Title)}</title>");
-        svg.Append($"<desc id=\"{E(descId)}\">{E(FullDescription())}</desc>");
-        svg.Append($"<rect x=\"{Left}\" y=\"{Top}\" width=\"{PlotWidth}\" height=\"{PlotHeight}\" fill=\"#ffffff\" stroke=\"#d0d7de\"/>");
+        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"{E(Id)}\" role=\"img\" aria-labelledby=\"{E(titleId)} {E(descId)}\" ")
+            .Append(CultureInfo.InvariantCulture, $"viewBox=\"0 0 {Width} {Height}\" width=\"{Width}\" height=\"{Height}\" font-family=\"system-ui, sans-serif\" font-size=\"11\">");
+        svg.Append(CultureInfo.InvariantCulture, $"<title id=\"{E(titleId)}\">{E(Title)}</title>");
+        svg.Append(CultureInfo.InvariantCulture, $"<desc id=\"{E(descId)}\">{E(FullDescription())}</desc>");
+        svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{Left}\" y=\"{Top}\" width=\"{PlotWidth}\" height=\"{PlotHeight}\" fill=\"#ffffff\" stroke=\"#d0d7de\"/>");
         AppendValueAxis(svg);
         AppendTimeAxis(svg);
         var drawn = false;
@@ -107,12 +107,12 @@ public sealed class TimeChart
         foreach (var t in Thresholds)
         {
             var y = N(YOf(t.Value));
-            svg.Append($"<line class=\"threshold\" x1=\"{Left}\" x2=\"{Left + PlotWidth}\" y1=\"{y}\" y2=\"{y}\" stroke=\"{ThresholdColour}\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\">")
-                .Append($"<title>{E(t.Name)}: {E(Value(t.Value))}</title></line>");
+            svg.Append(CultureInfo.InvariantCulture, $"<line class=\"threshold\" x1=\"{Left}\" x2=\"{Left + PlotWidth}\" y1=\"{y}\" y2=\"{y}\" stroke=\"{ThresholdColour}\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\">")
+                .Append(CultureInfo.InvariantCulture, $"<title>{E(t.Name)}: {E(Value(t.Value))}</title></line>");
         }
         if (!drawn)
         {
-            svg.Append($"<text x=\"{N(Left + PlotWidth / 2.0)}\" y=\"{N(Top + PlotHeight / 2.0)}\" text-anchor=\"middle\" fill=\"#57606a\" font-size=\"13\">{E(EmptyText)}</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{N(Left + PlotWidth / 2.0)}\" y=\"{N(Top + PlotHeight / 2.0)}\" text-anchor=\"middle\" fill=\"#57606a\" font-size=\"13\">{E(EmptyText)}</text>");
         }
         AppendLegend(svg);
         svg.Append("</svg>");
@@ -143,12 +143,12 @@ public sealed class TimeChart
             var y = N(YOf(value));
             if (i > 0)
             {
-                svg.Append($"<line x1=\"{Left}\" x2=\"{Left + PlotWidth}\" y1=\"{y}\" y2=\"{y}\" stroke=\"#eaeef2\"/>");
+                svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" x2=\"{Left + PlotWidth}\" y1=\"{y}\" y2=\"{y}\" stroke=\"#eaeef2\"/>");
             }
-            svg.Append($"<text x=\"{Left - 6}\" y=\"{y}\" dy=\"0.32em\" text-anchor=\"end\" fill=\"#57606a\">{E(Tick(value))}</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 6}\" y=\"{y}\" dy=\"0.32em\" text-anchor=\"end\" fill=\"#57606a\">{E(Tick(value))}</text>");
         }
         var middle = N(Top + PlotHeight / 2.0);
-        svg.Append($"<text class=\"axis-label\" transform=\"translate(12 {middle}) rotate(-90)\" text-anchor=\"middle\" fill=\"#1b1f24\">{E(YLabel)}</text>");
+        svg.Append(CultureInfo.InvariantCulture, $"<text class=\"axis-label\" transform=\"translate(12 {middle}) rotate(-90)\" text-anchor=\"middle\" fill=\"#1b1f24\">{E(YLabel)}</text>");
     }
 
     void AppendTimeAxis(StringBuilder svg)
@@ -158,10 +158,10 @@ public sealed class TimeChart
         foreach (var at in TimeTicks(From, To, step))
         {
             var x = N(XOf(at));
-            svg.Append($"<line x1=\"{x}\" x2=\"{x}\" y1=\"{bottom}\" y2=\"{bottom + 4}\" stroke=\"#57606a\"/>")
-                .Append($"<text x=\"{x}\" y=\"{bottom + 16}\" text-anchor=\"middle\" fill=\"#57606a\">{E(at.UtcDateTime.ToString(format, CultureInfo.InvariantCulture))}</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x}\" x2=\"{x}\" y1=\"{bottom}\" y2=\"{bottom + 4}\" stroke=\"#57606a\"/>")
+                .Append(CultureInfo.InvariantCulture, $"<text x=\"{x}\" y=\"{bottom + 16}\" text-anchor=\"middle\" fill=\"#57606a\">{E(at.UtcDateTime.ToString(format, CultureInfo.InvariantCulture))}</text>");
         }
-        svg.Append($"<text class=\"axis-label\" x=\"{N(Left + PlotWidth / 2.0)}\" y=\"{bottom + 34}\" text-anchor=\"middle\" fill=\"#1b1f24\">{E(XLabel)}</text>");
+        svg.Append(CultureInfo.InvariantCulture, $"<text class=\"axis-label\" x=\"{N(Left + PlotWidth / 2.0)}\" y=\"{bottom + 34}\" text-anchor=\"middle\" fill=\"#1b1f24\">{E(XLabel)}</text>");
     }
 
     bool AppendSeries(StringBuilder svg, ChartSeries series, int index)
@@ -173,14 +173,14 @@ public sealed class TimeChart
         }
         var colour = ColourOf(index);
         var dash = DashOf(index) is { } d ? $" stroke-dasharray=\"{d}\"" : "";
-        svg.Append($"<g class=\"series\" data-series=\"{E(series.Name)}\"><title>{E(series.Name)}</title>");
+        svg.Append(CultureInfo.InvariantCulture, $"<g class=\"series\" data-series=\"{E(series.Name)}\"><title>{E(series.Name)}</title>");
         if (points.Count > 1)
         {
             var path = string.Join(" ", points.Select(p => $"{N(XOf(p.At))},{N(YOf(p.Value))}"));
-            svg.Append($"<polyline points=\"{path}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" stroke-linejoin=\"round\"{dash}/>");
+            svg.Append(CultureInfo.InvariantCulture, $"<polyline points=\"{path}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" stroke-linejoin=\"round\"{dash}/>");
         }
         var last = points[^1];
-        svg.Append($"<circle cx=\"{N(XOf(last.At))}\" cy=\"{N(YOf(last.Value))}\" r=\"3\" fill=\"{colour}\"><title>{E(series.Name)}: {E(Value(last.Value))} at {E(Display.When(last.At))}</title></circle>");
+        svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{N(XOf(last.At))}\" cy=\"{N(YOf(last.Value))}\" r=\"3\" fill=\"{colour}\"><title>{E(series.Name)}: {E(Value(last.Value))} at {E(Display.When(last.At))}</title></circle>");
         svg.Append("</g>");
         return true;
     }
@@ -198,8 +198,8 @@ public sealed class TimeChart
             var y = y0 + i / LegendItemsPerRow * LegendRow + 8;
             var (name, colour, dash, width) = items[i];
             var dashes = dash is null ? "" : $" stroke-dasharray=\"{dash}\"";
-            svg.Append($"<line x1=\"{x}\" x2=\"{x + 22}\" y1=\"{y}\" y2=\"{y}\" stroke=\"{colour}\" stroke-width=\"{N(width + 0.5)}\"{dashes}/>")
-                .Append($"<text x=\"{x + 28}\" y=\"{y}\" dy=\"0.32em\" fill=\"#1b1f24\">{E(Shorten(name, 18))}</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x}\" x2=\"{x + 22}\" y1=\"{y}\" y2=\"{y}\" stroke=\"{colour}\" stroke-width=\"{N(width + 0.5)}\"{dashes}/>")
+                .Append(CultureInfo.InvariantCulture, $"<text x=\"{x + 28}\" y=\"{y}\" dy=\"0.32em\" fill=\"#1b1f24\">{E(Shorten(name, 18))}</text>");
         }
         svg.Append("</g>");
     }
