@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace ChangeDesk.Responsibility.Pages;
 
-public sealed class MatrixModel(MatrixService matrices, Accounts accounts, CurrentUser me) : PageModel
+public sealed class MatrixModel(MatrixService matrices, Accounts accounts, CurrentUser me) : ActionPageModel
 {
     [BindProperty(SupportsGet = true)] public Guid? TenantId { get; set; }
 
@@ -13,7 +13,6 @@ public sealed class MatrixModel(MatrixService matrices, Accounts accounts, Curre
     public IReadOnlyList<TenantView> Tenants { get; private set; } = [];
     public bool IsProvider => me.IsProvider;
     public bool CanEdit => me.Is(Role.ProviderAdmin);
-    public string? Error { get; private set; }
     public string? Message { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
@@ -23,7 +22,7 @@ public sealed class MatrixModel(MatrixService matrices, Accounts accounts, Curre
     }
 
     public Task<IActionResult> OnPostSetAsync(string activity, string scope, string responsible, CancellationToken ct) =>
-        Act(async () =>
+        ActAsync(async () =>
         {
             var (a, s) = Parse(activity, scope);
             if (!EnumNames.TryParse<Responsible>(responsible, out var who))
@@ -35,7 +34,7 @@ public sealed class MatrixModel(MatrixService matrices, Accounts accounts, Curre
         }, ct);
 
     public Task<IActionResult> OnPostClearAsync(string activity, string scope, CancellationToken ct) =>
-        Act(async () =>
+        ActAsync(async () =>
         {
             var (a, s) = Parse(activity, scope);
             await matrices.ClearCellAsync(a, s, TenantId, ct);
@@ -43,14 +42,14 @@ public sealed class MatrixModel(MatrixService matrices, Accounts accounts, Curre
         }, ct);
 
     public Task<IActionResult> OnPostRenameProviderAsync(string name, CancellationToken ct) =>
-        Act(async () =>
+        ActAsync(async () =>
         {
             await matrices.RenameProviderAsync(name, ct);
             return "Provider renamed.";
         }, ct);
 
     public Task<IActionResult> OnPostRenameScopeAsync(string scope, string name, CancellationToken ct) =>
-        Act(async () =>
+        ActAsync(async () =>
         {
             if (!EnumNames.TryParse<Scope>(scope, out var s))
             {
@@ -65,19 +64,9 @@ public sealed class MatrixModel(MatrixService matrices, Accounts accounts, Curre
             ? (a, s)
             : throw ValidationFailedException.For("activity", "Unknown activity or scope.");
 
-    async Task<IActionResult> Act(Func<Task<string>> work, CancellationToken ct)
-    {
-        try
-        {
-            TempData["message"] = await work();
-            return Redirect(TenantId is { } t ? $"/matrix?tenantId={t}" : "/matrix");
-        }
-        catch (ProblemException e)
-        {
-            Error = e.Message;
-            return await LoadAsync(ct);
-        }
-    }
+    protected override IActionResult Done() => Redirect(TenantId is { } t ? $"/matrix?tenantId={t}" : "/matrix");
+
+    protected override Task<IActionResult> ReloadAsync(CancellationToken ct) => LoadAsync(ct);
 
     async Task<IActionResult> LoadAsync(CancellationToken ct)
     {

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace ChangeDesk.Tenancy.Pages;
 
 [Authorize(Roles = "provider-admin,tenant-admin")]
-public sealed class UsersModel(Accounts accounts, CurrentUser me) : PageModel
+public sealed class UsersModel(Accounts accounts, CurrentUser me) : ActionPageModel
 {
     [BindProperty(SupportsGet = true)] public Guid? TenantId { get; set; }
 
@@ -15,7 +15,6 @@ public sealed class UsersModel(Accounts accounts, CurrentUser me) : PageModel
     public Dictionary<Guid, string> TenantNames => Tenants.ToDictionary(t => t.Id, t => t.Name);
     public bool IsProviderAdmin => me.Is(Role.ProviderAdmin);
     public IReadOnlyList<Role> AssignableRoles => IsProviderAdmin ? Enum.GetValues<Role>() : [Role.TenantAdmin, Role.TenantReader];
-    public string? Error { get; private set; }
     public string? Message { get; private set; }
 
     public async Task OnGetAsync(CancellationToken ct)
@@ -52,20 +51,12 @@ public sealed class UsersModel(Accounts accounts, CurrentUser me) : PageModel
             return user.IsDisabled ? $"{user.Email} is disabled: signed out everywhere, tokens refused." : $"{user.Email} is enabled again.";
         }, ct);
 
-    /// <summary>Runs an action; on success shows its message after a redirect, on a refusal the page with the reason.</summary>
-    async Task<IActionResult> ActAsync(Func<Task<string>> action, CancellationToken ct)
+    protected override IActionResult Done() => RedirectToPage(new { TenantId });
+
+    protected override async Task<IActionResult> ReloadAsync(CancellationToken ct)
     {
-        try
-        {
-            TempData["message"] = await action();
-            return RedirectToPage(new { TenantId });
-        }
-        catch (ProblemException e)
-        {
-            Error = e.Message;
-            await LoadAsync(ct);
-            return Page();
-        }
+        await LoadAsync(ct);
+        return Page();
     }
 
     async Task LoadAsync(CancellationToken ct)
