@@ -213,6 +213,9 @@ public static class GraphApi
         405 => "methodNotAllowed",
         409 => "conflict",
         412 => "preconditionFailed",
+        // Graph's codes have no name for a body too large or of an unknown type: the closest documented ones.
+        413 => "invalidRequest",
+        415 => "notSupported",
         _ => "generalException",
     };
 }

@@ -136,7 +136,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
         {
             MessageCenter.GraphException g => (g.Status, g.Code, g.Message),
             ProblemException p => (p.Status, MessageCenter.GraphApi.CodeFor(p.Status), p.Message),
-            BadHttpRequestException bad => (bad.StatusCode, "invalidRequest",
+            BadHttpRequestException bad => (bad.StatusCode, MessageCenter.GraphApi.CodeFor(bad.StatusCode),
                 BadRequests.Describe(bad) is ({ } badField, { } why) ? $"{badField}: {why}" : bad.Message),
             OperationCanceledException when http.RequestAborted.IsCancellationRequested => (499, "requestCancelled", "The client closed the request."),
             // Anything unexpected still answers in Graph's shape, so Graph clients surface a readable ODataError.

@@ -217,4 +217,23 @@ public sealed class GraphQueryLimitsTests(ChangeDeskFactory app) : IClassFixture
     [Fact]
     public void ACompleteSurrogatePairIsACharacterLikeAnyOther() =>
         Assert.Equal("title eq '🖨'", MessageOData.Checked("$filter", "title eq '🖨'", MessageOData.MaxFilterLength));
+
+    [Fact]
+    public async Task ABodyOverTheLimitOrOfAnUnknownCharsetIsRefusedWithAGraphCodeNotAGeneralException()
+    {
+        var (_, admin) = await app.CreateTenantWithAdminAsync();
+        var ids = string.Join(",", Enumerable.Repeat("\"MC1000\"", 200_000));
+        var huge = new StringContent($"{{\"messageIds\":[{ids}]}}", System.Text.Encoding.UTF8, "application/json");
+        var bogus = new StringContent("""{"messageIds":["MC1000"]}""");
+        bogus.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json; charset=bogus");
+
+        var tooLarge = await admin.Client.PostAsync($"{Messages}/markRead", huge, Ct);
+        var unsupported = await admin.Client.PostAsync($"{Messages}/markRead", bogus, Ct);
+
+        Assert.Equal((413, "invalidRequest"), ((int)tooLarge.StatusCode, await GraphCodeAsync(tooLarge)));
+        Assert.Equal((415, "notSupported"), ((int)unsupported.StatusCode, await GraphCodeAsync(unsupported)));
+    }
+
+    static async Task<string?> GraphCodeAsync(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("error").GetProperty("code").GetString();
 }
