@@ -182,11 +182,7 @@ public sealed class ChangeWorkflow(
         var now = clock.GetUtcNow();
         if (action == ChangeAction.Announce)
         {
-            if (change.IsEmergency && !change.Mitigations.Any(m => m.AppliedAt <= now))
-            {
-                throw new RuleViolationException("mitigation-first", "Apply a mitigation before notifying.",
-                    $"{change.Number} is an emergency change: record the mitigation you applied (POST /api/changes/{change.Id}/mitigations) before announcing it.");
-            }
+            EmergencyRule.Enforce(change.IsEmergency, change.Mitigations.Select(m => m.AppliedAt), now, EmergencySubject.Change(change.Number, change.Id));
             CheckNotice(change.PlannedStart, change.AdminActionRequired, change.IsEmergency, type);
             change.AnnouncedAt = now;
         }

@@ -1,5 +1,6 @@
 using ChangeDesk.Changes;
 using ChangeDesk.Releases;
+using ChangeDesk.Releases.Calendar;
 using ChangeDesk.Signals;
 using ChangeDesk.Tenancy;
 using Microsoft.EntityFrameworkCore;
@@ -70,20 +71,21 @@ public static class DemoReleases
 
             var release = new Release
             {
-                Title = $"{start:yyyy-MM} security release", Kind = ReleaseKind.Security, State = ReleaseState.Scheduled, PlannedStart = start,
+                Title = $"{start:yyyy-MM} security release", Kind = ReleaseKind.Security, PlannedStart = start,
                 CalendarKey = $"{start:yyyy-MM}-security", CreatedById = manager.Id, CreatedAt = start.AddDays(-20), UpdatedAt = start.AddDays(-20),
                 Description = "The monthly security release: security updates for the managed devices, with this month's Outlook hotfix riding along.",
                 Changes = [new() { ChangeId = security.Id }, new() { ChangeId = hotfix }],
             };
-            db.Releases.Add(release);
-            await s.GetRequiredService<ReleaseService>().SyncTenantsAsync(release, ct);
-            db.AuditOperation = "Create release";
-            await db.SaveChangesAsync(ct);
+            await db.WriteAsync("Create release", async () =>
+            {
+                db.Releases.Add(release);
+                await s.GetRequiredService<TenantRollouts>().SyncAsync(release, ct);
+            }, ct);
             releaseId = release.Id;
 
             // Next month's release, as the calendar makes it.
             var next = start.AddMonths(1);
-            await s.GetRequiredService<ReleaseService>().GenerateCalendarAsync(new CalendarInput(next.Year, next.Month), ct);
+            await s.GetRequiredService<GenerateCalendar>().RunAsync(new CalendarInput(next.Year, next.Month), ct);
         }
 
         var reported = new Dictionary<Guid, (long Installs, long Failures)>();

@@ -1,4 +1,5 @@
 using ChangeDesk.Audit;
+using ChangeDesk.Changes;
 
 namespace ChangeDesk.Releases;
 
@@ -32,7 +33,8 @@ public sealed class Release : IAudited
     public required string Title { get; set; }
     public string Description { get; set; } = "";
     public ReleaseKind Kind { get; init; }
-    public ReleaseState State { get; set; }
+    /// <summary>Changed only by <see cref="Start"/>, <see cref="Complete"/> and <see cref="Cancel"/>, as <see cref="ReleaseStateMachine"/> allows.</summary>
+    public ReleaseState State { get; private set; }
     public DateTimeOffset PlannedStart { get; set; }
 
     /// <summary>Set for releases the calendar generated ("2026-03-security"), so generating a month twice adds nothing.</summary>
@@ -80,6 +82,48 @@ public sealed class Release : IAudited
     public DateTimeOffset? LeaseUntil { get; set; }
 
     public bool IsEmergency => Kind == ReleaseKind.OutOfBand;
+
+    public bool Allows(ReleaseAction action) => ReleaseStateMachine.Allows(State, Kind, action);
+
+    /// <summary>Refuses (<c>409 invalid-transition</c>) an action the lifecycle does not allow now.</summary>
+    public void EnsureAllows(ReleaseAction action)
+    {
+        if (!Allows(action))
+        {
+            throw ReleaseStateMachine.Refusal(Title, State, Kind, action);
+        }
+    }
+
+    /// <summary>The rollout begins. Starting notifies every tenant, so an emergency release needs its mitigation applied first.</summary>
+    public void Start(DateTimeOffset now)
+    {
+        var next = Next(ReleaseAction.Start);
+        EmergencyRule.Enforce(IsEmergency, MitigationAppliedAt is { } applied ? [applied] : [], now, EmergencySubject.Release(Title, Id));
+        State = next;
+        StartedAt = now;
+    }
+
+    /// <summary>Every tenant's rollout has completed.</summary>
+    public void Complete(DateTimeOffset now)
+    {
+        State = Next(ReleaseAction.Complete);
+        CompletedAt = now;
+    }
+
+    /// <summary>The release stops for good, with the reason tenants read.</summary>
+    public void Cancel(string reason, DateTimeOffset now)
+    {
+        State = Next(ReleaseAction.Cancel);
+        CancelledAt = now;
+        CancelReason = reason;
+    }
+
+    ReleaseState Next(ReleaseAction action)
+    {
+        EnsureAllows(action);
+        ReleaseStateMachine.TryNext(State, action, out var next);
+        return next;
+    }
 
     Guid? IAudited.AuditTenantId => null;
     int? IAudited.AuditChangeId => null;

@@ -1,8 +1,18 @@
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
+using ChangeDesk.Releases.Bundle;
+using ChangeDesk.Releases.Calendar;
+using ChangeDesk.Releases.Cancel;
+using ChangeDesk.Releases.Edit;
+using ChangeDesk.Releases.Mitigation;
+using ChangeDesk.Releases.Start;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace ChangeDesk.Releases;
+
+/// <summary>The body of the writes that only take a reason: cancelling a release, overriding its blackout windows.</summary>
+public sealed record ReasonInput([property: MaxLength(InputBounds.Text)] string? Reason);
 
 public static class ReleasesApi
 {
@@ -68,46 +78,46 @@ public static class ReleasesApi
         return app;
     }
 
-    static async Task<Ok<List<ReleaseSummary>>> List(string? state, string? kind, int? year, int? month, ReleaseService s, CancellationToken ct) =>
-        TypedResults.Ok(await s.ListAsync(new ReleaseFilter(state, kind, year, month), ct));
+    static async Task<Ok<List<ReleaseSummary>>> List(string? state, string? kind, int? year, int? month, ReleaseReader reader, CancellationToken ct) =>
+        TypedResults.Ok(await reader.ListAsync(new ReleaseFilter(state, kind, year, month), ct));
 
-    static async Task<Created<ReleaseView>> Create(ReleaseInput input, ReleaseService s, CancellationToken ct)
+    static async Task<Created<ReleaseView>> Create(ReleaseInput input, CreateRelease create, CancellationToken ct)
     {
-        var view = await s.CreateAsync(input, ct);
+        var view = await create.RunAsync(input, ct);
         return TypedResults.Created($"/api/releases/{view.Id}", view);
     }
 
-    static async Task<Ok<CalendarResult>> Calendar(CalendarInput input, ReleaseService s, CancellationToken ct) =>
-        TypedResults.Ok(await s.GenerateCalendarAsync(input, ct));
+    static async Task<Ok<CalendarResult>> Calendar(CalendarInput input, GenerateCalendar generate, CancellationToken ct) =>
+        TypedResults.Ok(await generate.RunAsync(input, ct));
 
-    static async Task<Ok<ReleaseView>> Get(Guid id, ReleaseService s, CancellationToken ct) => TypedResults.Ok(await s.GetAsync(id, ct));
+    static async Task<Ok<ReleaseView>> Get(Guid id, ReleaseReader reader, CancellationToken ct) => TypedResults.Ok(await reader.GetAsync(id, ct));
 
-    static async Task<Ok<ReleaseView>> Update(Guid id, ReleaseInput input, [FromHeader(Name = "If-Match")] string? ifMatch, ReleaseService s, CancellationToken ct) =>
-        TypedResults.Ok(await s.UpdateAsync(id, input, ifMatch, ct));
+    static async Task<Ok<ReleaseView>> Update(Guid id, ReleaseInput input, [FromHeader(Name = "If-Match")] string? ifMatch, UpdateRelease update, CancellationToken ct) =>
+        TypedResults.Ok(await update.RunAsync(id, input, ifMatch, ct));
 
-    static async Task<NoContent> Delete(Guid id, ReleaseService s, CancellationToken ct)
+    static async Task<NoContent> Delete(Guid id, DeleteRelease delete, CancellationToken ct)
     {
-        await s.DeleteAsync(id, ct);
+        await delete.RunAsync(id, ct);
         return TypedResults.NoContent();
     }
 
-    static async Task<Ok<ReleaseView>> Bundle(Guid id, ChangeIdsInput input, ReleaseService s, CancellationToken ct) =>
-        TypedResults.Ok(await s.BundleAsync(id, input.ChangeIds, ct));
+    static async Task<Ok<ReleaseView>> Bundle(Guid id, ChangeIdsInput input, BundleChanges bundle, CancellationToken ct) =>
+        TypedResults.Ok(await bundle.RunAsync(id, input.ChangeIds, ct));
 
-    static async Task<Ok<ReleaseView>> Unbundle(Guid id, int changeId, ReleaseService s, CancellationToken ct) =>
-        TypedResults.Ok(await s.UnbundleAsync(id, changeId, ct));
+    static async Task<Ok<ReleaseView>> Unbundle(Guid id, int changeId, UnbundleChange unbundle, CancellationToken ct) =>
+        TypedResults.Ok(await unbundle.RunAsync(id, changeId, ct));
 
-    static async Task<Ok<ReleaseView>> Mitigation(Guid id, ReleaseMitigationInput input, ReleaseService s, CancellationToken ct) =>
-        TypedResults.Ok(await s.RecordMitigationAsync(id, input.Description, input.AppliedAt, ct));
+    static async Task<Ok<ReleaseView>> Mitigation(Guid id, ReleaseMitigationInput input, RecordMitigation record, CancellationToken ct) =>
+        TypedResults.Ok(await record.RunAsync(id, input.Description, input.AppliedAt, ct));
 
-    static async Task<Ok<ReleaseView>> OverrideBlackouts(Guid id, ReasonInput input, ReleaseService s, CancellationToken ct) =>
-        TypedResults.Ok(await s.OverrideBlackoutsAsync(id, input.Reason, ct));
+    static async Task<Ok<ReleaseView>> OverrideBlackouts(Guid id, ReasonInput input, OverrideBlackouts @override, CancellationToken ct) =>
+        TypedResults.Ok(await @override.RunAsync(id, input.Reason, ct));
 
-    static async Task<Ok<ReleaseView>> Start(Guid id, [FromHeader(Name = "If-Match")] string? ifMatch, ReleaseService s, CancellationToken ct) =>
-        TypedResults.Ok(await s.StartAsync(id, ifMatch, ct));
+    static async Task<Ok<ReleaseView>> Start(Guid id, [FromHeader(Name = "If-Match")] string? ifMatch, StartRelease start, CancellationToken ct) =>
+        TypedResults.Ok(await start.RunAsync(id, ifMatch, ct));
 
-    static async Task<Ok<ReleaseView>> Cancel(Guid id, ReasonInput input, ReleaseService s, CancellationToken ct) =>
-        TypedResults.Ok(await s.CancelAsync(id, input.Reason, ct));
+    static async Task<Ok<ReleaseView>> Cancel(Guid id, ReasonInput input, CancelRelease cancel, CancellationToken ct) =>
+        TypedResults.Ok(await cancel.RunAsync(id, input.Reason, ct));
 
     static async Task<Ok<RolloutView>> Rollout(Guid id, Guid? tenantId, RolloutQueries q, CancellationToken ct) =>
         TypedResults.Ok(await q.ViewAsync(id, tenantId, ct));

@@ -20,7 +20,7 @@ public sealed record BlackoutView(Guid Id, Guid? TenantId, bool ServiceWide, str
 /// tenant; release managers and provider admins service-wide or for any tenant). A rollout in progress keeps the
 /// ring plan it started with.
 /// </summary>
-public sealed class RingsAndBlackouts(ChangeDeskDb db, CurrentUser user, RolloutQueries queries, ReleaseService releases, RolloutSignal signal, TimeProvider clock)
+public sealed class RingsAndBlackouts(ChangeDeskDb db, CurrentUser user, RolloutQueries queries, ReleaseReader releases, RolloutSignal signal, TimeProvider clock)
 {
     void EnsureCanRead(Guid tenant)
     {

@@ -1,4 +1,5 @@
 using ChangeDesk.Data;
+using ChangeDesk.Releases.Start;
 using ChangeDesk.Signals;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
@@ -107,7 +108,8 @@ public sealed class RolloutJob(IServiceScopeFactory scopes, ReleaseOptions optio
 
 /// <summary>Applies the engine's decisions to one release, in the transactions that also queue its messages and emails.</summary>
 public sealed class RolloutApplier(
-    ChangeDeskDb db, ReleaseOptions options, RolloutQueries queries, ReleaseService releases, ReleaseCommunications comms)
+    ChangeDeskDb db, ReleaseOptions options, RolloutQueries queries, ReleaseReader reader, TenantRollouts tenantRollouts, StartRelease startRelease,
+    ReleaseCommunications comms)
 {
     public async Task ApplyAsync(Guid releaseId, DateTimeOffset now, CancellationToken ct)
     {
@@ -121,11 +123,7 @@ public sealed class RolloutApplier(
             await PostSchedulesAsync(release, now, ct);
             if (now >= release.PlannedStart)
             {
-                await using var transaction = await db.Database.BeginTransactionAsync(ct);
-                await releases.StartCoreAsync(release, now, ct);
-                db.AuditOperation = "Start release on its planned start";
-                await db.SaveChangesAsync(ct);
-                await transaction.CommitAsync(ct);
+                await db.WriteAsync("Start release on its planned start", () => startRelease.StartCoreAsync(release, now, ct), ct);
             }
         }
         if (release.State == ReleaseState.InProgress)
@@ -140,26 +138,24 @@ public sealed class RolloutApplier(
         {
             return;
         }
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var rollouts = await releases.SyncTenantsAsync(release, ct);
-        var due = rollouts.Where(r => r.ScheduleMessageId is null).ToList();
-        if (due.Count == 0)
+        await db.WriteAsync("Post release schedule", async () =>
         {
-            return;
-        }
-        db.AuditOperation = "Post release schedule";
-        await db.SaveChangesAsync(ct);
-        var plans = await queries.PlansAsync(due.Select(r => r.TenantId).ToList(), ct);
-        var conflicts = await releases.ConflictsAsync(release, now, ct);
-        foreach (var rollout in due)
-        {
-            rollout.ScheduleMessageId = await comms.PostScheduleAsync(release, rollout.TenantId, plans[rollout.TenantId],
-                conflicts.Where(c => c.TenantId == rollout.TenantId).ToList(), now, ct);
-            rollout.Version++;
-        }
-        db.AuditOperation = "Post release schedule";
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
+            var rollouts = await tenantRollouts.SyncAsync(release, ct);
+            var due = rollouts.Where(r => r.ScheduleMessageId is null).ToList();
+            if (due.Count == 0)
+            {
+                return;
+            }
+            await db.SaveChangesAsync(ct);
+            var plans = await queries.PlansAsync(due.Select(r => r.TenantId).ToList(), ct);
+            var conflicts = await reader.ConflictsAsync(release, now, ct);
+            foreach (var rollout in due)
+            {
+                rollout.ScheduleMessageId = await comms.PostScheduleAsync(release, rollout.TenantId, plans[rollout.TenantId],
+                    conflicts.Where(c => c.TenantId == rollout.TenantId).ToList(), now, ct);
+                rollout.Version++;
+            }
+        }, ct);
     }
 
     async Task AdvanceAsync(Release release, DateTimeOffset now, CancellationToken ct)
@@ -227,16 +223,14 @@ public sealed class RolloutApplier(
 
         if (snapshot.Tenants.Count > 0 && snapshot.Tenants.All(t => t.Rollout.State == TenantRolloutState.Completed))
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            release.State = ReleaseState.Completed;
-            release.CompletedAt = now;
-            release.Version++;
-            release.UpdatedAt = now;
-            await comms.ReleaseCompletedAsync(release,
-                snapshot.Tenants.Select(t => (t.TenantName, (IReadOnlyList<ReleaseCommunications.RingOutcome>)ReleaseCommunications.Outcomes(t.Rollout, t.Aggregates))).ToList(), now, ct);
-            db.AuditOperation = "Complete release";
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
+            await db.WriteAsync("Complete release", async () =>
+            {
+                release.Complete(now);
+                release.Version++;
+                release.UpdatedAt = now;
+                await comms.ReleaseCompletedAsync(release,
+                    snapshot.Tenants.Select(t => (t.TenantName, (IReadOnlyList<ReleaseCommunications.RingOutcome>)ReleaseCommunications.Outcomes(t.Rollout, t.Aggregates))).ToList(), now, ct);
+            }, ct);
         }
     }
 

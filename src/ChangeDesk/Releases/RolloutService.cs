@@ -53,17 +53,6 @@ public sealed class RolloutService(
         return (release, rollouts);
     }
 
-    static void EnsureRunning(Release release, string what)
-    {
-        if (release.State is not (ReleaseState.Scheduled or ReleaseState.InProgress))
-        {
-            throw new ConflictException("invalid-transition", $"{release.Title} is {EnumNames.Of(release.State)}: its rollout can no longer be {what}.")
-            {
-                Extensions = { ["currentState"] = EnumNames.Of(release.State) },
-            };
-        }
-    }
-
     static string CheckReason(string? reason, bool required)
     {
         var trimmed = reason?.Trim() ?? "";
@@ -83,7 +72,7 @@ public sealed class RolloutService(
         await db.WriteAsync(operation, async () =>
         {
             var (release, rollouts) = await LoadAsync(releaseId, scope, ct);
-            EnsureRunning(release, "paused");
+            release.EnsureAllows(ReleaseAction.Pause);
             var existing = await db.RolloutPauses.AnyAsync(p => p.ReleaseId == releaseId && p.LiftedAt == null && p.Side == side && p.TenantId == scope, ct);
             if (existing)
             {
@@ -110,7 +99,7 @@ public sealed class RolloutService(
         var why = CheckReason(reason, required: false);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var (release, rollouts) = await LoadAsync(releaseId, scope, ct);
-        EnsureRunning(release, "resumed");
+        release.EnsureAllows(ReleaseAction.Resume);
         var active = await db.RolloutPauses.Where(p => p.ReleaseId == releaseId && p.LiftedAt == null && (p.TenantId == scope || (scope != null && p.TenantId == null)))
             .ToListAsync(ct);
         var mine = active.Where(p => p.Side == side && p.TenantId == scope).ToList();
@@ -184,13 +173,7 @@ public sealed class RolloutService(
         var why = CheckReason(reason, required: true);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var (release, rollouts) = await LoadAsync(releaseId, tenantId, ct);
-        if (release.State != ReleaseState.InProgress)
-        {
-            throw new ConflictException("invalid-transition", $"{release.Title} is {EnumNames.Of(release.State)}: only a release in progress can be expedited.")
-            {
-                Extensions = { ["currentState"] = EnumNames.Of(release.State) },
-            };
-        }
+        release.EnsureAllows(ReleaseAction.Expedite);
         var now = clock.GetUtcNow();
         var targets = rollouts.Where(r => r.State == TenantRolloutState.InProgress).ToList();
         foreach (var rollout in targets)

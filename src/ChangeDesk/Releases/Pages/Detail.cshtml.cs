@@ -1,5 +1,9 @@
 using ChangeDesk.Changes;
 using ChangeDesk.Data;
+using ChangeDesk.Releases.Bundle;
+using ChangeDesk.Releases.Cancel;
+using ChangeDesk.Releases.Mitigation;
+using ChangeDesk.Releases.Start;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Mvc;
@@ -12,7 +16,7 @@ namespace ChangeDesk.Releases.Pages;
 /// A release and its rollout: per tenant and ring the state, times, device counts, gate answers and charts, every
 /// pause with who, which side, why and when, and the actions the viewer may take. Tenants see their own tenant only.
 /// </summary>
-public sealed class DetailModel(ReleaseService releases, RolloutService rollouts, RolloutQueries queries, ChangeDeskDb db, CurrentUser me) : PageModel
+public sealed class DetailModel(ReleaseReader releases, RolloutService rollouts, RolloutQueries queries, ChangeDeskDb db, CurrentUser me) : PageModel
 {
     [BindProperty(SupportsGet = true)] public Guid Id { get; set; }
 
@@ -42,11 +46,11 @@ public sealed class DetailModel(ReleaseService releases, RolloutService rollouts
         return await LoadAsync(ct);
     }
 
-    public Task<IActionResult> OnPostStartAsync(int version, CancellationToken ct) =>
-        Act(async () => { await releases.StartAsync(Id, $"\"{version}\"", ct); return "Release started: every tenant got its start post."; }, ct);
+    public Task<IActionResult> OnPostStartAsync(int version, [FromServices] StartRelease start, CancellationToken ct) =>
+        Act(async () => { await start.RunAsync(Id, $"\"{version}\"", ct); return "Release started: every tenant got its start post."; }, ct);
 
-    public Task<IActionResult> OnPostCancelAsync(string? reason, CancellationToken ct) =>
-        Act(async () => { await releases.CancelAsync(Id, reason, ct); return "Release cancelled."; }, ct);
+    public Task<IActionResult> OnPostCancelAsync(string? reason, [FromServices] CancelRelease cancel, CancellationToken ct) =>
+        Act(async () => { await cancel.RunAsync(Id, reason, ct); return "Release cancelled."; }, ct);
 
     public Task<IActionResult> OnPostPauseAsync(Guid? tenantId, string? reason, CancellationToken ct) =>
         Act(async () => { await rollouts.PauseAsync(Id, tenantId, reason, ct); return tenantId is null && IsProvider ? "Rollout paused for every tenant." : "Rollout paused."; }, ct);
@@ -57,17 +61,17 @@ public sealed class DetailModel(ReleaseService releases, RolloutService rollouts
     public Task<IActionResult> OnPostExpediteAsync(Guid? tenantId, string? reason, CancellationToken ct) =>
         Act(async () => { await rollouts.ExpediteAsync(Id, tenantId, reason, ct); return "Rollout expedited: the remaining rings start now."; }, ct);
 
-    public Task<IActionResult> OnPostBundleAsync(int? changeId, CancellationToken ct) =>
-        Act(async () => { await releases.BundleAsync(Id, changeId is { } c ? [c] : [], ct); return $"CHG-{changeId} bundled."; }, ct);
+    public Task<IActionResult> OnPostBundleAsync(int? changeId, [FromServices] BundleChanges bundle, CancellationToken ct) =>
+        Act(async () => { await bundle.RunAsync(Id, changeId is { } c ? [c] : [], ct); return $"CHG-{changeId} bundled."; }, ct);
 
-    public Task<IActionResult> OnPostUnbundleAsync(int changeId, CancellationToken ct) =>
-        Act(async () => { await releases.UnbundleAsync(Id, changeId, ct); return $"CHG-{changeId} taken out of the release."; }, ct);
+    public Task<IActionResult> OnPostUnbundleAsync(int changeId, [FromServices] UnbundleChange unbundle, CancellationToken ct) =>
+        Act(async () => { await unbundle.RunAsync(Id, changeId, ct); return $"CHG-{changeId} taken out of the release."; }, ct);
 
-    public Task<IActionResult> OnPostMitigationAsync(string? description, CancellationToken ct) =>
-        Act(async () => { await releases.RecordMitigationAsync(Id, description, null, ct); return "Mitigation recorded."; }, ct);
+    public Task<IActionResult> OnPostMitigationAsync(string? description, [FromServices] RecordMitigation record, CancellationToken ct) =>
+        Act(async () => { await record.RunAsync(Id, description, null, ct); return "Mitigation recorded."; }, ct);
 
-    public Task<IActionResult> OnPostOverrideBlackoutsAsync(string? reason, CancellationToken ct) =>
-        Act(async () => { await releases.OverrideBlackoutsAsync(Id, reason, ct); return "Blackout windows overridden for this emergency release."; }, ct);
+    public Task<IActionResult> OnPostOverrideBlackoutsAsync(string? reason, [FromServices] OverrideBlackouts overrideBlackouts, CancellationToken ct) =>
+        Act(async () => { await overrideBlackouts.RunAsync(Id, reason, ct); return "Blackout windows overridden for this emergency release."; }, ct);
 
     async Task<IActionResult> Act(Func<Task<string>> work, CancellationToken ct)
     {

@@ -1,5 +1,8 @@
 using ChangeDesk.Changes;
 using ChangeDesk.Data;
+using ChangeDesk.Releases.Edit;
+using ChangeDesk.Releases.Mitigation;
+using ChangeDesk.Releases.Start;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Mvc;
@@ -51,7 +54,7 @@ public sealed class ReleaseForm
 }
 
 /// <summary>Creates a release (scheduled, or out-of-band with its mitigation and blackout override) or edits one.</summary>
-public sealed class EditModel(ReleaseService releases, Accounts accounts, ChangeDeskDb db, ReleaseOptions options, TimeProvider clock) : PageModel
+public sealed class EditModel(ReleaseReader releases, CurrentUser me, Accounts accounts, ChangeDeskDb db, ReleaseOptions options, TimeProvider clock) : PageModel
 {
     [BindProperty(SupportsGet = true)] public Guid? Id { get; set; }
     [BindProperty] public ReleaseForm Form { get; set; } = new();
@@ -68,7 +71,7 @@ public sealed class EditModel(ReleaseService releases, Accounts accounts, Change
 
     public async Task<IActionResult> OnGetAsync(string? kind, CancellationToken ct)
     {
-        if (!releases.CanRun)
+        if (!me.CanRunReleases())
         {
             return Forbid();
         }
@@ -104,7 +107,9 @@ public sealed class EditModel(ReleaseService releases, Accounts accounts, Change
         return Page();
     }
 
-    public async Task<IActionResult> OnPostAsync(string? intent, CancellationToken ct)
+    public async Task<IActionResult> OnPostAsync(
+        string? intent, [FromServices] CreateRelease create, [FromServices] UpdateRelease update, [FromServices] RecordMitigation recordMitigation,
+        [FromServices] OverrideBlackouts overrideBlackouts, [FromServices] StartRelease start, CancellationToken ct)
     {
         ModelState.Clear();
         Guid? saved = null;
@@ -121,28 +126,28 @@ public sealed class EditModel(ReleaseService releases, Accounts accounts, Change
                     Form.TargetTenantIds = current.TargetTenantIds.ToList();
                     Form.ChangeIds = current.Changes.Select(c => c.Id).ToList();
                 }
-                var updated = await releases.UpdateAsync(id, Form.ToInput(), $"\"{Form.Version}\"", ct);
+                var updated = await update.RunAsync(id, Form.ToInput(), $"\"{Form.Version}\"", ct);
                 TempData["message"] = $"{updated.Title} saved.";
                 return Redirect($"/releases/{id}");
             }
-            var created = await releases.CreateAsync(Form.ToInput(), ct);
+            var created = await create.RunAsync(Form.ToInput(), ct);
             saved = created.Id;
             done.Add($"{created.Title} created");
             // The emergency steps, in the order the rules want them: the service refuses what does not apply to this release.
             if (!string.IsNullOrWhiteSpace(Form.Mitigation))
             {
-                await releases.RecordMitigationAsync(created.Id, Form.Mitigation, null, ct);
+                await recordMitigation.RunAsync(created.Id, Form.Mitigation, null, ct);
                 done.Add("mitigation recorded");
             }
             if (!string.IsNullOrWhiteSpace(Form.BlackoutOverrideReason))
             {
-                await releases.OverrideBlackoutsAsync(created.Id, Form.BlackoutOverrideReason, ct);
+                await overrideBlackouts.RunAsync(created.Id, Form.BlackoutOverrideReason, ct);
                 done.Add("blackout windows overridden");
             }
             if (intent == "start")
             {
                 var current = await releases.GetAsync(created.Id, ct);
-                await releases.StartAsync(created.Id, current.ETag, ct);
+                await start.RunAsync(created.Id, current.ETag, ct);
                 done.Add("started");
             }
             TempData["message"] = string.Join(", ", done) + ".";

@@ -1,3 +1,5 @@
+using ChangeDesk.Releases.Calendar;
+using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -11,7 +13,7 @@ public sealed record CalendarMonth(int Year, int Month, IReadOnlyList<(CalendarE
 }
 
 /// <summary>The releases: the calendar of the coming months, every release with its state and blackout conflicts, and (for release managers) generating the calendar.</summary>
-public sealed class ListModel(ReleaseService releases, ReleaseOptions options, TimeProvider clock) : PageModel
+public sealed class ListModel(ReleaseReader releases, CurrentUser me, ReleaseOptions options, TimeProvider clock) : PageModel
 {
     const int CalendarMonths = 3;
 
@@ -25,7 +27,7 @@ public sealed class ListModel(ReleaseService releases, ReleaseOptions options, T
     public Dictionary<Guid, IReadOnlyList<BlackoutConflict>> Conflicts { get; private set; } = [];
 
     public CalendarResult? Generated { get; private set; }
-    public bool CanRun => releases.CanRun;
+    public bool CanRun => me.CanRunReleases();
     public bool Preview => options.Preview;
     public int NoticeDays => options.ScheduleNoticeDays;
     public string Zone => options.TimeZone;
@@ -36,11 +38,11 @@ public sealed class ListModel(ReleaseService releases, ReleaseOptions options, T
 
     public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
 
-    public async Task<IActionResult> OnPostCalendarAsync(int? year, int? month, CancellationToken ct)
+    public async Task<IActionResult> OnPostCalendarAsync(int? year, int? month, [FromServices] GenerateCalendar generate, CancellationToken ct)
     {
         try
         {
-            Generated = await releases.GenerateCalendarAsync(new CalendarInput(year, month), ct);
+            Generated = await generate.RunAsync(new CalendarInput(year, month), ct);
         }
         catch (ProblemException e)
         {
@@ -80,7 +82,7 @@ public sealed class ListModel(ReleaseService releases, ReleaseOptions options, T
             months.Add(new CalendarMonth(first.Year, first.Month, slots, oob));
         }
         Calendar = months;
-        var shown = Releases.Where(r => r.State is ReleaseState.Scheduled or ReleaseState.InProgress).Select(r => r.Id).Take(24).ToList();
+        var shown = Releases.Where(r => ReleaseStateMachine.IsOpen(r.State)).Select(r => r.Id).Take(24).ToList();
         Conflicts = (await releases.ConflictsAsync(r => shown.Contains(r.Id), shown.Count, ct))
             .GroupBy(c => c.ReleaseId).ToDictionary(g => g.Key, g => (IReadOnlyList<BlackoutConflict>)g.ToList());
     }
