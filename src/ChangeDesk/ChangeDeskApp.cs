@@ -61,7 +61,13 @@ public static class ChangeDeskApp
         services.AddScoped<ApprovalService>();
         services.AddScoped<NotificationSettings>();
         services.AddSingleton(configuration.GetSection(SupportOptions.Section).Get<SupportOptions>()?.Validated() ?? new SupportOptions());
-        services.AddScoped<SupportService>();
+        services.AddScoped<SupportRequestReader>();
+        services.AddScoped<FileSupportRequest>();
+        services.AddScoped<CommentOnSupportRequest>();
+        services.AddScoped<AttachToSupportRequest>();
+        services.AddScoped<AssignSupportRequest>();
+        services.AddScoped<TransitionSupportRequest>();
+        services.AddScoped<AutoCloseSupportRequest>();
         services.AddScoped<SupportNotifications>();
         services.AddSingleton(configuration.GetSection(ReleaseOptions.Section).Get<ReleaseOptions>() ?? new ReleaseOptions());
         services.AddScoped<SupportRequestSignal>();
