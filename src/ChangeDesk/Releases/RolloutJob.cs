@@ -7,33 +7,7 @@ using Microsoft.EntityFrameworkCore;
 namespace ChangeDesk.Releases;
 
 /// <summary>Wakes the rollout job when something it acts on changed in this process (signals arrived, a person acted).</summary>
-public sealed class RolloutSignal
-{
-    readonly SemaphoreSlim wake = new(0, 1);
-
-    public void Notify()
-    {
-        if (wake.CurrentCount == 0)
-        {
-            try
-            {
-                wake.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Already signalled: one wake-up is enough.
-            }
-        }
-    }
-
-    public async Task WaitAsync(TimeSpan timeout, TimeProvider clock, CancellationToken ct)
-    {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        await Task.WhenAny(Task.Delay(timeout, clock, timer.Token), wake.WaitAsync(timer.Token));
-        await timer.CancelAsync();
-        ct.ThrowIfCancellationRequested();
-    }
-}
+public sealed class RolloutSignal : WakeUp;
 
 /// <summary>
 /// Applies the rollout engine to every release that needs it: posts schedules when their notice is due, starts
