@@ -52,8 +52,8 @@ public static class ChangeDeskApp
         services.AddSingleton(configuration.GetSection(EmailOptions.Section).Get<EmailOptions>() ?? new EmailOptions());
         services.AddSingleton(configuration.GetSection(ApprovalOptions.Section).Get<ApprovalOptions>() ?? new ApprovalOptions());
         services.AddSingleton(configuration.GetSection(DigestOptions.Section).Get<DigestOptions>() ?? new DigestOptions());
-        services.AddSingleton<OutboxSignal>();
-        services.AddSingleton<OutboxCommitSignal>();
+        services.AddSingleton<OutboxWakeUp>();
+        services.AddSingleton<OutboxWakeUpOnCommit>();
         services.AddScoped<OutboxStore>();
         services.AddSingleton<ApiTokenUsage>();
         services.AddScoped<Notifier>();
@@ -70,9 +70,9 @@ public static class ChangeDeskApp
         services.AddScoped<AutoCloseSupportRequest>();
         services.AddScoped<SupportNotifications>();
         services.AddSingleton(configuration.GetSection(ReleaseOptions.Section).Get<ReleaseOptions>() ?? new ReleaseOptions());
-        services.AddScoped<SupportRequestSignal>();
+        services.AddScoped<SupportRequestCounts>();
         services.AddScoped<RolloutQueries>();
-        services.AddSingleton<RolloutSignal>();
+        services.AddSingleton<RolloutWakeUp>();
         services.AddScoped<ReleaseCommunications>();
         services.AddScoped<ReleaseService>();
         services.AddScoped<RolloutService>();

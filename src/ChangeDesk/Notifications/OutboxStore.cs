@@ -197,7 +197,7 @@ public sealed class OutboxStore(ChangeDeskDb db, TimeProvider clock, OutboxOptio
 }
 
 /// <summary>Wakes the senders as soon as a transaction that wrote outbox rows commits: each channel's sender has its own wake-up.</summary>
-public sealed class OutboxSignal
+public sealed class OutboxWakeUp
 {
     readonly Dictionary<string, WakeUp> channels = new()
     {

@@ -38,7 +38,7 @@ public sealed record ReleaseFilter(string? State = null, string? Kind = null, in
 /// cancelling. Release managers and provider admins run releases; everyone else reads the releases that reach them.
 /// </summary>
 public sealed class ReleaseService(
-    ChangeDeskDb db, CurrentUser user, ReleaseOptions options, RolloutQueries queries, ReleaseCommunications comms, RolloutSignal signal, TimeProvider clock)
+    ChangeDeskDb db, CurrentUser user, ReleaseOptions options, RolloutQueries queries, ReleaseCommunications comms, RolloutWakeUp wakeUp, TimeProvider clock)
 {
     public bool CanRun => user.IsSystem || user.Is(Role.ProviderAdmin, Role.ReleaseManager);
 
@@ -208,7 +208,7 @@ public sealed class ReleaseService(
         await SyncTenantsAsync(release, ct);
         db.AuditOperation = kind == ReleaseKind.OutOfBand ? "Create out-of-band release" : "Create release";
         await db.SaveChangesAsync(ct);
-        signal.Notify();
+        wakeUp.Notify();
         return await GetAsync(release.Id, ct);
     }
 
@@ -421,7 +421,7 @@ public sealed class ReleaseService(
         db.AuditOperation = "Edit release";
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        signal.Notify();
+        wakeUp.Notify();
         return await GetAsync(id, ct);
     }
 
@@ -520,7 +520,7 @@ public sealed class ReleaseService(
                 }
                 return await GenerateCalendarAsync(input, ct);
             }
-            signal.Notify();
+            wakeUp.Notify();
         }
         return new CalendarResult(input.Year.Value, input.Month.Value, items);
     }
@@ -635,7 +635,7 @@ public sealed class ReleaseService(
         Touch(release, now);
         db.AuditOperation = "Override blackout windows for an emergency release";
         await db.SaveChangesAsync(ct);
-        signal.Notify();
+        wakeUp.Notify();
         return await GetAsync(id, ct);
     }
 
@@ -673,7 +673,7 @@ public sealed class ReleaseService(
         db.AuditOperation = "Start release";
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        signal.Notify();
+        wakeUp.Notify();
         return await GetAsync(id, ct);
     }
 

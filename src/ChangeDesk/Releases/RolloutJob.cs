@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 namespace ChangeDesk.Releases;
 
 /// <summary>Wakes the rollout job when something it acts on changed in this process (signals arrived, a person acted).</summary>
-public sealed class RolloutSignal : WakeUp;
+public sealed class RolloutWakeUp : WakeUp;
 
 /// <summary>
 /// Applies the rollout engine to every release that needs it: posts schedules when their notice is due, starts
@@ -15,11 +15,11 @@ public sealed class RolloutSignal : WakeUp;
 /// signal breaches (service-wide when the breach spans tenants) and completes rollouts. Several instances can run
 /// at once: each release is claimed with a lease through a conditional update, as the outbox does.
 /// </summary>
-public sealed class RolloutJob(IServiceScopeFactory scopes, ReleaseOptions options, RolloutSignal signal, TimeProvider clock, ILogger<RolloutJob> logger) : BackgroundService
+public sealed class RolloutJob(IServiceScopeFactory scopes, ReleaseOptions options, RolloutWakeUp wakeUp, TimeProvider clock, ILogger<RolloutJob> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await PeriodicJob.RunAsync(RunOnceAsync, ct => signal.WaitAsync(options.PollInterval, clock, ct), logger, "Rollout", stoppingToken);
+        await PeriodicJob.RunAsync(RunOnceAsync, ct => wakeUp.WaitAsync(options.PollInterval, clock, ct), logger, "Rollout", stoppingToken);
     }
 
     /// <summary>One pass over the releases that need attention; returns how many this instance worked on.</summary>

@@ -11,7 +11,7 @@ namespace ChangeDesk.Support;
 /// </summary>
 public sealed class FileSupportRequest(
     ChangeDeskDb db, CurrentUser user, TimeProvider clock, SupportOptions options, SupportNotifications notify, SupportRequestReader reader,
-    Releases.RolloutSignal rollouts)
+    Releases.RolloutWakeUp rollouts)
 {
     /// <summary>A tenant's admins file requests, for their own tenant.</summary>
     public static bool MayFile(CurrentUser user) => user.Is(Role.TenantAdmin) && user.TenantId is not null;
