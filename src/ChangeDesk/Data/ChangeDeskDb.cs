@@ -63,7 +63,7 @@ public abstract partial class ChangeDeskDb(DbContextOptions options, CurrentUser
     /// <summary>The keys that protect sign-in cookies and signed links, shared by every instance.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
-    /// <summary>Set when a save wrote outbox rows; the commit signal wakes the senders and clears it.</summary>
+    /// <summary>Set when a save wrote outbox rows; OutboxWakeUpOnCommit wakes the senders and clears it.</summary>
     public bool OutboxWritten { get; set; }
 
     /// <summary>The tenant whose rows are visible; null for provider users and the system.</summary>

@@ -34,7 +34,7 @@ public static class DatabaseSetup
             case "sqlite":
                 var tuning = new SqliteTuning(options.SqliteMmapSize);
                 services.AddDbContext<ChangeDeskDb, SqliteChangeDeskDb>((sp, o) => o.UseSqlite(PrepareSqlite(options.ConnectionString, contentRoot))
-                    .AddInterceptors(sp.GetRequiredService<Notifications.OutboxCommitSignal>(), tuning)
+                    .AddInterceptors(sp.GetRequiredService<Notifications.OutboxWakeUpOnCommit>(), tuning)
                     // SQLite changes a column by rebuilding its table with foreign keys off, which cannot happen inside the
                     // migration's transaction; EF warns about that on every new database. Upgrades start from a backup
                     // (docs/operations.md), so this is information rather than a warning.
@@ -42,7 +42,7 @@ public static class DatabaseSetup
                 break;
             case "postgres" or "postgresql" or "npgsql":
                 services.AddDbContext<ChangeDeskDb, PostgresChangeDeskDb>((sp, o) => o.UseNpgsql(options.ConnectionString)
-                    .AddInterceptors(sp.GetRequiredService<Notifications.OutboxCommitSignal>(), WriteSerializer));
+                    .AddInterceptors(sp.GetRequiredService<Notifications.OutboxWakeUpOnCommit>(), WriteSerializer));
                 break;
             default:
                 throw new InvalidOperationException(

@@ -155,57 +155,57 @@ public static class DemoData
         var day = TimeSpan.FromDays(1);
 
         // Severity A, three hours old and untouched: past its one-hour first-response target.
-        await SupportAs(root, fabrikam, 3 * hour, s => s.CreateAsync(new SupportRequestInput
+        await SupportAs(root, fabrikam, 3 * hour, (FileSupportRequest s) => s.HandleAsync(new SupportRequestInput
         {
             Title = "Outlook search finds nothing since the hotfix",
             Description = "Since this morning **no user** gets search results in Outlook. Rebuilding the index by hand does not help.\n\n- Outlook for Microsoft 365, current channel\n- All sites",
             Severity = "a", AffectedUsers = 850, ChangeId = changes["Client hotfix: Outlook search index rebuild"], ContactPhone = "+1 425 555 0100",
         }, ct), ct);
 
-        var vpn = await SupportAs(root, fabrikam, day, s => s.CreateAsync(new SupportRequestInput
+        var vpn = await SupportAs(root, fabrikam, day, (FileSupportRequest s) => s.HandleAsync(new SupportRequestInput
         {
             Title = "Always On VPN profile fails for remote staff",
             Description = "Remote users moved to the new VPN profile get error 809. Users still on the legacy client can connect.",
             Severity = "b", AffectedUsers = 40, ChangeId = changes["Retiring the legacy VPN client"],
         }, ct), ct);
-        await SupportAs(root, engineer, day - 30 * TimeSpan.FromMinutes(1), s => s.AssignAsync(vpn.Number, null, engineer, null, ct), ct);
-        await SupportAs(root, engineer, day - 35 * TimeSpan.FromMinutes(1), s => s.TransitionAsync(vpn.Number, SupportAction.Start, null, null, ct), ct);
-        await SupportAs(root, engineer, 20 * hour, s => s.CommentAsync(vpn.Number,
+        await SupportAs(root, engineer, day - 30 * TimeSpan.FromMinutes(1), (AssignSupportRequest s) => s.HandleAsync(vpn.Number, null, engineer, null, ct), ct);
+        await SupportAs(root, engineer, day - 35 * TimeSpan.FromMinutes(1), (TransitionSupportRequest s) => s.HandleAsync(vpn.Number, SupportAction.Start, null, null, ct), ct);
+        await SupportAs(root, engineer, 20 * hour, (CommentOnSupportRequest s) => s.HandleAsync(vpn.Number,
             "Error 809 usually means the IKEv2 ports are blocked on the way. Checking the certificate template for the new profile as well.", true, ct), ct);
-        await SupportAs(root, engineer, 19 * hour, s => s.TransitionAsync(vpn.Number, SupportAction.WaitOnCustomer,
+        await SupportAs(root, engineer, 19 * hour, (TransitionSupportRequest s) => s.HandleAsync(vpn.Number, SupportAction.WaitOnCustomer,
             "Could you send the output of `Get-VpnConnection` from one affected laptop, and tell us which home routers the users have?", null, ct), ct);
 
-        var kiosk = await SupportAs(root, tailspin, 5 * hour, s => s.CreateAsync(new SupportRequestInput
+        var kiosk = await SupportAs(root, tailspin, 5 * hour, (FileSupportRequest s) => s.HandleAsync(new SupportRequestInput
         {
             Title = "Store kiosks still on the vulnerable Edge version",
             Description = "Our 12 store kiosks did not take the emergency browser update.",
             Severity = "b", AffectedUsers = 12, ChangeId = changes["Emergency: browser zero-day fix"],
         }, ct), ct);
-        await SupportAs(root, engineer, 4 * hour, s => s.AssignAsync(kiosk.Number, null, engineer, null, ct), ct);
-        await SupportAs(root, engineer, 4 * hour, s => s.TransitionAsync(kiosk.Number, SupportAction.Start,
+        await SupportAs(root, engineer, 4 * hour, (AssignSupportRequest s) => s.HandleAsync(kiosk.Number, null, engineer, null, ct), ct);
+        await SupportAs(root, engineer, 4 * hour, (TransitionSupportRequest s) => s.HandleAsync(kiosk.Number, SupportAction.Start,
             "The kiosks use the assigned-access profile that defers browser updates. We are pushing the update to them directly.", null, ct), ct);
 
-        var printing = await SupportAs(root, woodgrove, 6 * day, s => s.CreateAsync(new SupportRequestInput
+        var printing = await SupportAs(root, woodgrove, 6 * day, (FileSupportRequest s) => s.HandleAsync(new SupportRequestInput
         {
             Title = "Printing slow after the monthly security update",
             Description = "Print jobs to the branch printers take over a minute since the update.",
             Severity = "c", AffectedUsers = 200, ChangeId = changes["Monthly security update"],
         }, ct), ct);
-        await SupportAs(root, engineer, 6 * day - 2 * hour, s => s.TransitionAsync(printing.Number, SupportAction.Start, null, null, ct), ct);
-        await SupportAs(root, engineer, 2 * day, s => s.TransitionAsync(printing.Number, SupportAction.Resolve,
+        await SupportAs(root, engineer, 6 * day - 2 * hour, (TransitionSupportRequest s) => s.HandleAsync(printing.Number, SupportAction.Start, null, null, ct), ct);
+        await SupportAs(root, engineer, 2 * day, (TransitionSupportRequest s) => s.HandleAsync(printing.Number, SupportAction.Resolve,
             "The branch print servers needed the updated Point and Print driver package; it is deployed. Printing is back to normal in our tests.", null, ct), ct);
 
-        var addin = await SupportAs(root, tailspin, 10 * day, s => s.CreateAsync(new SupportRequestInput
+        var addin = await SupportAs(root, tailspin, 10 * day, (FileSupportRequest s) => s.HandleAsync(new SupportRequestInput
         {
             Title = "Teams meeting add-in missing in Outlook",
             Description = "The Teams meeting button disappeared for some users.",
             Severity = "c", AffectedUsers = 15,
         }, ct), ct);
-        await SupportAs(root, engineer, 10 * day - 3 * hour, s => s.TransitionAsync(addin.Number, SupportAction.Start, null, null, ct), ct);
-        await SupportAs(root, engineer, 8 * day, s => s.TransitionAsync(addin.Number, SupportAction.Resolve, "Re-registered the add-in through the managed configuration.", null, ct), ct);
-        await SupportAs(root, tailspin, 7 * day, s => s.TransitionAsync(addin.Number, SupportAction.Close, "Confirmed, thank you.", null, ct), ct);
+        await SupportAs(root, engineer, 10 * day - 3 * hour, (TransitionSupportRequest s) => s.HandleAsync(addin.Number, SupportAction.Start, null, null, ct), ct);
+        await SupportAs(root, engineer, 8 * day, (TransitionSupportRequest s) => s.HandleAsync(addin.Number, SupportAction.Resolve, "Re-registered the add-in through the managed configuration.", null, ct), ct);
+        await SupportAs(root, tailspin, 7 * day, (TransitionSupportRequest s) => s.HandleAsync(addin.Number, SupportAction.Close, "Confirmed, thank you.", null, ct), ct);
 
-        await SupportAs(root, woodgrove, 2 * hour, s => s.CreateAsync(new SupportRequestInput
+        await SupportAs(root, woodgrove, 2 * hour, (FileSupportRequest s) => s.HandleAsync(new SupportRequestInput
         {
             Title = "Where do we enable the new support form?",
             Description = "The announcement says *Settings → Support*, but our admins do not see that page.",
@@ -214,14 +214,15 @@ public static class DemoData
     }
 
     /// <summary>Works on support requests as a demo user, at a time <paramref name="ago"/> before now.</summary>
-    static async Task<T> SupportAs<T>(IServiceProvider root, string email, TimeSpan ago, Func<SupportService, Task<T>> work, CancellationToken ct)
+    static async Task<T> SupportAs<THandler, T>(IServiceProvider root, string email, TimeSpan ago, Func<THandler, Task<T>> work, CancellationToken ct)
+        where THandler : class
     {
         using var scope = root.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<ChangeDeskDb>();
         var user = await db.Users.IgnoreQueryFilters().SingleAsync(u => u.Email == email, ct);
         scope.ServiceProvider.GetRequiredService<CurrentUser>().ActAs(user);
         var past = new PastClock(scope.ServiceProvider.GetRequiredService<TimeProvider>(), ago);
-        return await work(ActivatorUtilities.CreateInstance<SupportService>(scope.ServiceProvider, past));
+        return await work(ActivatorUtilities.CreateInstance<THandler>(scope.ServiceProvider, past));
     }
 
     /// <summary>A clock running behind the real one, so demo history can be recorded as having happened earlier.</summary>

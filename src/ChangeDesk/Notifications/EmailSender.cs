@@ -12,7 +12,7 @@ namespace ChangeDesk.Notifications;
 /// it, so a stop neither loses nor repeats mail.
 /// </summary>
 public sealed class EmailSender(
-    IServiceScopeFactory scopes, OutboxSignal signal, OutboxOptions outbox, EmailOptions email, IHostEnvironment environment,
+    IServiceScopeFactory scopes, OutboxWakeUp wakeUp, OutboxOptions outbox, EmailOptions email, IHostEnvironment environment,
     TimeProvider clock, ILogger<EmailSender> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -31,7 +31,7 @@ public sealed class EmailSender(
             }
             try
             {
-                await signal.WaitAsync(Channels.Email, wait, clock, stoppingToken);
+                await wakeUp.WaitAsync(Channels.Email, wait, clock, stoppingToken);
             }
             catch (OperationCanceledException)
             {

@@ -37,7 +37,7 @@ public sealed record OutboxView(
 
 /// <summary>Email preferences, tenant digest settings, extra addresses, webhook endpoints and the outbox view.</summary>
 public sealed class NotificationSettings(
-    ChangeDeskDb db, CurrentUser user, TimeProvider clock, OutboxStore outbox, OutboxSignal signal, WebhookAddressPolicy webhookAddresses)
+    ChangeDeskDb db, CurrentUser user, TimeProvider clock, OutboxStore outbox, OutboxWakeUp wakeUp, WebhookAddressPolicy webhookAddresses)
 {
     public async Task<PreferenceView> MyPreferenceAsync(CancellationToken ct)
     {
@@ -360,6 +360,6 @@ public sealed class NotificationSettings(
             }
             throw new NotFoundException("Unsent outbox message", id);
         }
-        signal.Notify();
+        wakeUp.Notify();
     }
 }

@@ -196,41 +196,23 @@ public sealed class OutboxStore(ChangeDeskDb db, TimeProvider clock, OutboxOptio
     }
 }
 
-/// <summary>Wakes the senders as soon as a transaction that wrote outbox rows commits.</summary>
-public sealed class OutboxSignal
+/// <summary>Wakes the senders as soon as a transaction that wrote outbox rows commits: each channel's sender has its own wake-up.</summary>
+public sealed class OutboxWakeUp
 {
-    readonly Dictionary<string, SemaphoreSlim> channels = new()
+    readonly Dictionary<string, WakeUp> channels = new()
     {
-        [Channels.Email] = new(0, 1),
-        [Channels.Webhook] = new(0, 1),
+        [Channels.Email] = new(),
+        [Channels.Webhook] = new(),
     };
 
     public void Notify()
     {
-        foreach (var s in channels.Values)
+        foreach (var channel in channels.Values)
         {
-            if (s.CurrentCount == 0)
-            {
-                try
-                {
-                    s.Release();
-                }
-                catch (SemaphoreFullException)
-                {
-                    // Already signalled by another thread: one wake-up is enough.
-                }
-            }
+            channel.Notify();
         }
     }
 
-    /// <summary>Waits for a signal or the timeout (measured on the service's clock).</summary>
-    public async Task WaitAsync(string channel, TimeSpan timeout, TimeProvider clock, CancellationToken ct)
-    {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var delay = Task.Delay(timeout, clock, timer.Token);
-        var signal = channels[channel].WaitAsync(timer.Token);
-        await Task.WhenAny(delay, signal);
-        await timer.CancelAsync();
-        ct.ThrowIfCancellationRequested();
-    }
+    /// <summary>Waits for a wake-up of the channel or the timeout (measured on the service's clock).</summary>
+    public Task WaitAsync(string channel, TimeSpan timeout, TimeProvider clock, CancellationToken ct) => channels[channel].WaitAsync(timeout, clock, ct);
 }

@@ -11,7 +11,7 @@ namespace ChangeDesk.Notifications;
 /// webhook-signature), logging every attempt. A non-2xx answer or a timeout is retried with backoff.
 /// </summary>
 public sealed class WebhookSender(
-    IServiceScopeFactory scopes, OutboxSignal signal, OutboxOptions outbox, IHttpClientFactory http, WebhookAddressPolicy policy, TimeProvider clock,
+    IServiceScopeFactory scopes, OutboxWakeUp wakeUp, OutboxOptions outbox, IHttpClientFactory http, WebhookAddressPolicy policy, TimeProvider clock,
     ILogger<WebhookSender> logger)
     : BackgroundService
 {
@@ -33,7 +33,7 @@ public sealed class WebhookSender(
             }
             try
             {
-                await signal.WaitAsync(Channels.Webhook, wait, clock, stoppingToken);
+                await wakeUp.WaitAsync(Channels.Webhook, wait, clock, stoppingToken);
             }
             catch (OperationCanceledException)
             {

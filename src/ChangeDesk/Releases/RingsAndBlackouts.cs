@@ -20,7 +20,7 @@ public sealed record BlackoutView(Guid Id, Guid? TenantId, bool ServiceWide, str
 /// tenant; release managers and provider admins service-wide or for any tenant). A rollout in progress keeps the
 /// ring plan it started with.
 /// </summary>
-public sealed class RingsAndBlackouts(ChangeDeskDb db, CurrentUser user, RolloutQueries queries, ReleaseReader releases, RolloutSignal signal, TimeProvider clock)
+public sealed class RingsAndBlackouts(ChangeDeskDb db, CurrentUser user, RolloutQueries queries, ReleaseReader releases, RolloutWakeUp wakeUp, TimeProvider clock)
 {
     void EnsureCanRead(Guid tenant)
     {
@@ -167,7 +167,7 @@ public sealed class RingsAndBlackouts(ChangeDeskDb db, CurrentUser user, Rollout
         db.BlackoutWindows.Add(window);
         db.AuditOperation = tenant is null ? "Add service-wide blackout window" : "Add blackout window";
         await db.SaveChangesAsync(ct);
-        signal.Notify();
+        wakeUp.Notify();
         return ToView(window, await ConflictsOfAsync(window, ct));
     }
 
@@ -187,7 +187,7 @@ public sealed class RingsAndBlackouts(ChangeDeskDb db, CurrentUser user, Rollout
         window.UpdatedAt = now;
         db.AuditOperation = "Edit blackout window";
         await db.SaveChangesAsync(ct);
-        signal.Notify();
+        wakeUp.Notify();
         return ToView(window, await ConflictsOfAsync(window, ct));
     }
 
@@ -198,7 +198,7 @@ public sealed class RingsAndBlackouts(ChangeDeskDb db, CurrentUser user, Rollout
         db.BlackoutWindows.Remove(window);
         db.AuditOperation = "Delete blackout window";
         await db.SaveChangesAsync(ct);
-        signal.Notify();
+        wakeUp.Notify();
     }
 
     /// <summary>The rings of releases still to run whose planned start falls inside this window.</summary>

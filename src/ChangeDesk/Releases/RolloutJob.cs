@@ -8,33 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace ChangeDesk.Releases;
 
 /// <summary>Wakes the rollout job when something it acts on changed in this process (signals arrived, a person acted).</summary>
-public sealed class RolloutSignal
-{
-    readonly SemaphoreSlim wake = new(0, 1);
-
-    public void Notify()
-    {
-        if (wake.CurrentCount == 0)
-        {
-            try
-            {
-                wake.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Already signalled: one wake-up is enough.
-            }
-        }
-    }
-
-    public async Task WaitAsync(TimeSpan timeout, TimeProvider clock, CancellationToken ct)
-    {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        await Task.WhenAny(Task.Delay(timeout, clock, timer.Token), wake.WaitAsync(timer.Token));
-        await timer.CancelAsync();
-        ct.ThrowIfCancellationRequested();
-    }
-}
+public sealed class RolloutWakeUp : WakeUp;
 
 /// <summary>
 /// Applies the rollout engine to every release that needs it: posts schedules when their notice is due, starts
@@ -42,11 +16,11 @@ public sealed class RolloutSignal
 /// signal breaches (service-wide when the breach spans tenants) and completes rollouts. Several instances can run
 /// at once: each release is claimed with a lease through a conditional update, as the outbox does.
 /// </summary>
-public sealed class RolloutJob(IServiceScopeFactory scopes, ReleaseOptions options, RolloutSignal signal, TimeProvider clock, ILogger<RolloutJob> logger) : BackgroundService
+public sealed class RolloutJob(IServiceScopeFactory scopes, ReleaseOptions options, RolloutWakeUp wakeUp, TimeProvider clock, ILogger<RolloutJob> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await PeriodicJob.RunAsync(RunOnceAsync, ct => signal.WaitAsync(options.PollInterval, clock, ct), logger, "Rollout", stoppingToken);
+        await PeriodicJob.RunAsync(RunOnceAsync, ct => wakeUp.WaitAsync(options.PollInterval, clock, ct), logger, "Rollout", stoppingToken);
     }
 
     /// <summary>One pass over the releases that need attention; returns how many this instance worked on.</summary>

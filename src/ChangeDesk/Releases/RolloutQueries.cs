@@ -26,7 +26,7 @@ public sealed record RolloutSnapshot(Release Release, SignalThresholds Threshold
 /// view with its signal history for charts, and gate answers. Reads go through the tenant query filters, so a
 /// customer only ever reads its own tenant's rollout.
 /// </summary>
-public sealed class RolloutQueries(ChangeDeskDb db, CurrentUser user, ReleaseOptions options, SupportRequestSignal support, TimeProvider clock)
+public sealed class RolloutQueries(ChangeDeskDb db, CurrentUser user, ReleaseOptions options, Support.SupportRequestCounts support, TimeProvider clock)
 {
     public async Task<RolloutSnapshot> LoadAsync(Release release, Guid? onlyTenant, DateTimeOffset now, bool tracking, CancellationToken ct)
     {

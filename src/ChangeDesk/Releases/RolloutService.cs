@@ -13,7 +13,7 @@ public sealed record PauseInputBody(Guid? TenantId, string? Reason);
 /// lift or override a tenant's pause.
 /// </summary>
 public sealed class RolloutService(
-    ChangeDeskDb db, CurrentUser user, RolloutQueries queries, ReleaseCommunications comms, RolloutSignal signal, TimeProvider clock)
+    ChangeDeskDb db, CurrentUser user, RolloutQueries queries, ReleaseCommunications comms, RolloutWakeUp wakeUp, TimeProvider clock)
 {
     PauseSide Side()
     {
@@ -88,7 +88,7 @@ public sealed class RolloutService(
             db.RolloutPauses.Add(pause);
             await comms.PausedAsync(release, pause, rollouts.Select(r => r.TenantId).ToList(), null, now, ct);
         }, ct);
-        signal.Notify();
+        wakeUp.Notify();
         return await queries.ViewAsync(releaseId, scope, ct);
     }
 
@@ -136,7 +136,7 @@ public sealed class RolloutService(
         db.AuditOperation = mine.Any(p => p.Cause == PauseCause.SignalBreach) ? "Resume rollout after a signal breach" : "Resume rollout";
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        signal.Notify();
+        wakeUp.Notify();
         return await queries.ViewAsync(releaseId, scope, ct);
     }
 
@@ -187,7 +187,7 @@ public sealed class RolloutService(
         db.AuditOperation = tenantId is null ? "Expedite rollout for every tenant" : "Expedite rollout for a tenant";
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        signal.Notify();
+        wakeUp.Notify();
         return await queries.ViewAsync(releaseId, tenantId, ct);
     }
 }

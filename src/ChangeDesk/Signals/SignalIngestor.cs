@@ -41,7 +41,7 @@ public sealed record SignalBatchResult(int Accepted, int Duplicates, IReadOnlyLi
 /// sender can fix and resend it without anything counted twice. Batches are serialised through the database's write
 /// lock, so instances receiving signals at once never lose an increment.
 /// </summary>
-public sealed class SignalIngestor(ChangeDeskDb db, CurrentUser user, RolloutSignal signal, TimeProvider clock)
+public sealed class SignalIngestor(ChangeDeskDb db, CurrentUser user, RolloutWakeUp wakeUp, TimeProvider clock)
 {
     public const int MaxItems = 1000;
     const long MaxCount = 10_000_000;
@@ -198,7 +198,7 @@ public sealed class SignalIngestor(ChangeDeskDb db, CurrentUser user, RolloutSig
         await transaction.CommitAsync(ct);
         if (fresh.Count > 0)
         {
-            signal.Notify();
+            wakeUp.Notify();
         }
         return new SignalBatchResult(fresh.Count, duplicates.Count, duplicates);
     }

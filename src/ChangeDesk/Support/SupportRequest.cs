@@ -70,6 +70,24 @@ public sealed class SupportRequest : IAudited
 
     public string Reference => Prefix + Number;
 
+    /// <summary>"SR-1001", "sr-1001" or "1001" → 1001.</summary>
+    public static bool TryParseNumber(string? reference, out int number)
+    {
+        var text = reference?.Trim() ?? "";
+        if (text.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            text = text[Prefix.Length..];
+        }
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out number) && number > 0;
+    }
+
+    /// <summary>Records a write the tenant can see: a new version (and ETag) and the time of the change.</summary>
+    public void Touch(DateTimeOffset now)
+    {
+        Version++;
+        UpdatedAt = now;
+    }
+
     Guid? IAudited.AuditTenantId => TenantId;
     int? IAudited.AuditChangeId => ChangeId;
 }
@@ -77,6 +95,8 @@ public sealed class SupportRequest : IAudited
 /// <summary>A comment on a request. Internal notes are the provider's own and never reach the tenant.</summary>
 public sealed class SupportComment : IAudited
 {
+    public const int MaxBody = 20_000;
+
     public Guid Id { get; init; } = Guid.CreateVersion7();
     public Guid RequestId { get; init; }
     public Guid TenantId { get; init; }

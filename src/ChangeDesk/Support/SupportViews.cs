@@ -1,5 +1,4 @@
 using ChangeDesk.Web;
-using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Responsibility;
 
 namespace ChangeDesk.Support;
@@ -29,20 +28,6 @@ public sealed record SupportRequestView(
     public string ETag => EntityTags.Of(Version);
 }
 
-/// <summary>
-/// List filters. <c>State</c>: one state, several comma-separated, or <c>open</c> (new, in progress, waiting on
-/// the customer). <c>Assignee</c>: a user id, <c>me</c> or <c>unassigned</c>.
-/// </summary>
-public sealed record SupportFilter(
-    string? State = null, string? Severity = null, Guid? TenantId = null, int? ChangeId = null, Guid? ReleaseId = null,
-    string? Assignee = null, bool? Breached = null, string? Q = null, int Skip = 0, int Top = 50);
-
 public sealed record SupportRequestPage(IReadOnlyList<SupportRequestSummary> Items, int Total, int Skip, int Top);
 
 public sealed record SupportEngineerView(Guid Id, string Name, string Email);
-
-public sealed record CommentInput([property: MaxLength(InputBounds.Markdown)] string? Body, bool Internal = false);
-
-public sealed record TransitionInput([property: MaxLength(InputBounds.Markdown)] string? Comment);
-
-public sealed record AssignInput(Guid? AssigneeId, [property: MaxLength(InputBounds.Address)] string? AssigneeEmail);

@@ -92,7 +92,7 @@ public sealed class SupportRequestInputTests
     [InlineData("1001", 1001)]
     public void ARequestIsFoundByItsNumber(string reference, int number)
     {
-        Assert.True(SupportService.TryParseNumber(reference, out var parsed));
+        Assert.True(SupportRequest.TryParseNumber(reference, out var parsed));
         Assert.Equal(number, parsed);
     }
 
@@ -104,6 +104,6 @@ public sealed class SupportRequestInputTests
     [InlineData("SR-1e3")]
     public void AnythingElseIsNotARequestNumber(string reference)
     {
-        Assert.False(SupportService.TryParseNumber(reference, out _));
+        Assert.False(SupportRequest.TryParseNumber(reference, out _));
     }
 }

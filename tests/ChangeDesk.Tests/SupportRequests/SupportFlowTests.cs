@@ -276,15 +276,15 @@ public sealed class SupportFlowTests(ChangeDeskFactory app) : IClassFixture<Chan
         }
         var first = await admins[0].FileAsync();
         var second = await admins[1].FileAsync();
-        Assert.True(SupportService.TryParseNumber(first.Number, out var n1));
-        Assert.True(SupportService.TryParseNumber(second.Number, out var n2));
+        Assert.True(SupportRequest.TryParseNumber(first.Number, out var n1));
+        Assert.True(SupportRequest.TryParseNumber(second.Number, out var n2));
         Assert.True(n1 > 1000);
         Assert.Equal(n1 + 1, n2);
 
         var filed = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => admins[i % admins.Count].FileAsync()));
 
         Assert.Equal(12, filed.Select(f => f.Number).Distinct().Count());
-        Assert.All(filed, f => Assert.True(SupportService.TryParseNumber(f.Number, out var n) && n > n2));
+        Assert.All(filed, f => Assert.True(SupportRequest.TryParseNumber(f.Number, out var n) && n > n2));
     }
 
     [Fact]

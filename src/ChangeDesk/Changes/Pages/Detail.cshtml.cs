@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace ChangeDesk.Changes.Pages;
 
 public sealed class DetailModel(
-    ChangeWorkflow workflow, AuditTrail audit, MatrixService matrices, ChangeDeskDb db, Approvals.ApprovalService approvals, Support.SupportService support) : PageModel
+    ChangeWorkflow workflow, AuditTrail audit, MatrixService matrices, ChangeDeskDb db, Approvals.ApprovalService approvals, Support.SupportRequestReader support) : PageModel
 {
     [BindProperty(SupportsGet = true)] public int Id { get; set; }
 

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace ChangeDesk.MessageCenter.Pages;
 
-public sealed class MessageModel(MessageCenterService center, Approvals.ApprovalService approvals, Support.SupportService support, CurrentUser me) : PageModel
+public sealed class MessageModel(MessageCenterService center, Approvals.ApprovalService approvals, Support.SupportRequestReader support, CurrentUser me) : PageModel
 {
     [BindProperty(SupportsGet = true)] public string Id { get; set; } = "";
     [BindProperty(SupportsGet = true)] public Guid? TenantId { get; set; }

@@ -13,7 +13,7 @@ public sealed record CalendarInput(int? Year, int? Month);
 /// already there is answered as existing, one whose start falls inside the schedule notice is skipped with the reason.
 /// </summary>
 public sealed class GenerateCalendar(
-    ChangeDeskDb db, CurrentUser user, ReleaseOptions options, TenantRollouts rollouts, RolloutSignal signal, TimeProvider clock)
+    ChangeDeskDb db, CurrentUser user, ReleaseOptions options, TenantRollouts rollouts, RolloutWakeUp wakeUp, TimeProvider clock)
 {
     public async Task<CalendarResult> RunAsync(CalendarInput input, CancellationToken ct)
     {
@@ -39,7 +39,7 @@ public sealed class GenerateCalendar(
             var items = await db.WriteAsync($"Generate the release calendar for {year:0000}-{month:00}", () => CreateAsync(entries, keys, ct), ct);
             if (items.Any(i => i.Outcome == "created"))
             {
-                signal.Notify();
+                wakeUp.Notify();
             }
             return new CalendarResult(year, month, items);
         }

@@ -9,7 +9,7 @@ namespace ChangeDesk.Releases.Edit;
 /// one for an emergency at any time (no planned start means now).
 /// </summary>
 public sealed class CreateRelease(
-    ChangeDeskDb db, CurrentUser user, ReleaseContent content, ReleaseReader reader, TenantRollouts rollouts, RolloutSignal signal, TimeProvider clock)
+    ChangeDeskDb db, CurrentUser user, ReleaseContent content, ReleaseReader reader, TenantRollouts rollouts, RolloutWakeUp wakeUp, TimeProvider clock)
 {
     public async Task<ReleaseView> RunAsync(ReleaseInput input, CancellationToken ct)
     {
@@ -45,7 +45,7 @@ public sealed class CreateRelease(
             db.Releases.Add(release);
             await rollouts.SyncAsync(release, ct);
         }, ct);
-        signal.Notify();
+        wakeUp.Notify();
         return await reader.GetAsync(release.Id, ct);
     }
 }

@@ -9,7 +9,7 @@ namespace ChangeDesk.Releases.Edit;
 /// description and thresholds. The schedules already posted are revised to match.
 /// </summary>
 public sealed class UpdateRelease(
-    ChangeDeskDb db, CurrentUser user, ReleaseContent content, ReleaseReader reader, TenantRollouts rollouts, RolloutSignal signal, TimeProvider clock)
+    ChangeDeskDb db, CurrentUser user, ReleaseContent content, ReleaseReader reader, TenantRollouts rollouts, RolloutWakeUp wakeUp, TimeProvider clock)
 {
     public async Task<ReleaseView> RunAsync(Guid id, ReleaseInput input, string? ifMatch, CancellationToken ct)
     {
@@ -49,7 +49,7 @@ public sealed class UpdateRelease(
                 await rollouts.ReviseSchedulesAsync(release, now, ct);
             }
         }, ct);
-        signal.Notify();
+        wakeUp.Notify();
         return await reader.GetAsync(id, ct);
     }
 

@@ -5,7 +5,7 @@ using ChangeDesk.Web;
 namespace ChangeDesk.Releases.Mitigation;
 
 /// <summary>Lets an out-of-band release start rings inside blackout windows, recording why and who decided.</summary>
-public sealed class OverrideBlackouts(ChangeDeskDb db, CurrentUser user, ReleaseReader reader, RolloutSignal signal, TimeProvider clock)
+public sealed class OverrideBlackouts(ChangeDeskDb db, CurrentUser user, ReleaseReader reader, RolloutWakeUp wakeUp, TimeProvider clock)
 {
     public async Task<ReleaseView> RunAsync(Guid id, string? reason, CancellationToken ct)
     {
@@ -25,7 +25,7 @@ public sealed class OverrideBlackouts(ChangeDeskDb db, CurrentUser user, Release
             release.BlackoutOverrideAt = now;
             ReleaseWrites.Touch(release, now);
         }, ct);
-        signal.Notify();
+        wakeUp.Notify();
         return await reader.GetAsync(id, ct);
     }
 }

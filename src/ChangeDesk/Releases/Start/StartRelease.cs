@@ -11,7 +11,7 @@ namespace ChangeDesk.Releases.Start;
 /// </summary>
 public sealed class StartRelease(
     ChangeDeskDb db, CurrentUser user, RolloutQueries queries, ReleaseReader reader, TenantRollouts tenantRollouts, ReleaseCommunications comms,
-    RolloutSignal signal, TimeProvider clock)
+    RolloutWakeUp wakeUp, TimeProvider clock)
 {
     public async Task<ReleaseView> RunAsync(Guid id, string? ifMatch, CancellationToken ct)
     {
@@ -31,7 +31,7 @@ public sealed class StartRelease(
             }
             await StartCoreAsync(release, now, ct);
         }, ct);
-        signal.Notify();
+        wakeUp.Notify();
         return await reader.GetAsync(id, ct);
     }
 

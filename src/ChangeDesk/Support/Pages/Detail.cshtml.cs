@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace ChangeDesk.Support.Pages;
 
-public sealed class DetailModel(SupportService support, CurrentUser me) : PageModel
+public sealed class DetailModel(
+    SupportRequestReader reader, CommentOnSupportRequest comment, AttachToSupportRequest attach, AssignSupportRequest assign,
+    TransitionSupportRequest transition, CurrentUser me) : PageModel
 {
     [BindProperty(SupportsGet = true)] public string Number { get; set; } = "";
 
@@ -13,7 +15,7 @@ public sealed class DetailModel(SupportService support, CurrentUser me) : PageMo
     public IReadOnlyList<SupportEngineerView> Engineers { get; private set; } = [];
     public bool IsProvider => me.IsProvider;
     public Guid? MyId => me.Id;
-    public long MaxAttachmentBytes => support.MaxAttachmentBytes;
+    public long MaxAttachmentBytes => attach.MaxBytes;
     public string? Error { get; private set; }
     public string? Message { get; private set; }
     public string? Draft { get; private set; }
@@ -31,17 +33,17 @@ public sealed class DetailModel(SupportService support, CurrentUser me) : PageMo
             switch (intent)
             {
                 case "comment":
-                    await support.CommentAsync(Number, body, isInternal: false, ct);
+                    await comment.HandleAsync(Number, body, isInternal: false, ct);
                     return "Comment posted.";
                 case "internal":
-                    await support.CommentAsync(Number, body, isInternal: true, ct);
+                    await comment.HandleAsync(Number, body, isInternal: true, ct);
                     return "Internal note added.";
                 default:
                     if (!EnumNames.TryParse<SupportAction>(intent, out var action))
                     {
                         throw ValidationFailedException.For("intent", $"Unknown action '{intent}'.");
                     }
-                    await support.TransitionAsync(Number, action, body, EntityTags.Of(version), ct);
+                    await transition.HandleAsync(Number, action, body, EntityTags.Of(version), ct);
                     return SupportLabels.Done(action);
             }
         }, body, ct);
@@ -49,7 +51,7 @@ public sealed class DetailModel(SupportService support, CurrentUser me) : PageMo
     public Task<IActionResult> OnPostAssignAsync(Guid? assigneeId, int version, CancellationToken ct) =>
         Act(async () =>
         {
-            var view = await support.AssignAsync(Number, assigneeId, null, EntityTags.Of(version), ct);
+            var view = await assign.HandleAsync(Number, assigneeId, null, EntityTags.Of(version), ct);
             return view.AssigneeName is { } name ? $"Assigned to {name}." : "Unassigned.";
         }, null, ct);
 
@@ -60,8 +62,7 @@ public sealed class DetailModel(SupportService support, CurrentUser me) : PageMo
             {
                 throw ValidationFailedException.For("file", "Choose a file to attach.");
             }
-            var content = await SupportApi.ReadAsync(file, support.MaxAttachmentBytes, ct);
-            var view = await support.AttachAsync(Number, file.FileName, file.ContentType, content, ct);
+            var view = await attach.HandleAsync(Number, file, ct);
             return $"Attached {view.Attachments[^1].FileName}.";
         }, null, ct);
 
@@ -87,13 +88,13 @@ public sealed class DetailModel(SupportService support, CurrentUser me) : PageMo
     {
         try
         {
-            Current = await support.GetAsync(Number, ct);
+            Current = await reader.GetAsync(Number, ct);
         }
         catch (NotFoundException)
         {
             return NotFound();
         }
-        Engineers = Current.CanAssign ? await support.EngineersAsync(ct) : [];
+        Engineers = Current.CanAssign ? await reader.EngineersAsync(ct) : [];
         return Page();
     }
 }

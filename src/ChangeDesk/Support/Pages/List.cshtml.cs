@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace ChangeDesk.Support.Pages;
 
 /// <summary>A tenant's own requests, or the provider's queue across tenants with its first-response breaches.</summary>
-public sealed class ListModel(SupportService support, Accounts accounts, CurrentUser me) : PageModel
+public sealed class ListModel(SupportRequestReader support, Accounts accounts, CurrentUser me) : PageModel
 {
     [BindProperty(SupportsGet = true)] public string? State { get; set; }
     [BindProperty(SupportsGet = true)] public string? Severity { get; set; }

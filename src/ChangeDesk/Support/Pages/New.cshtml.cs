@@ -29,7 +29,7 @@ public sealed record ReleaseOption(Guid Id, string Label);
 /// Files a request. Opened from a change (<c>?change=12</c>), a release (<c>?release=…</c>) or a Message Center
 /// post (<c>?message=MC100001</c>, which links the post's change), it starts with that link filled in.
 /// </summary>
-public sealed class NewModel(SupportService support, ChangeDeskDb db, CurrentUser me) : PageModel
+public sealed class NewModel(FileSupportRequest file, ChangeDeskDb db, CurrentUser me) : PageModel
 {
     [BindProperty] public SupportRequestForm Form { get; set; } = new();
 
@@ -40,7 +40,7 @@ public sealed class NewModel(SupportService support, ChangeDeskDb db, CurrentUse
 
     public async Task<IActionResult> OnGetAsync(int? change, string? release, string? message, CancellationToken ct)
     {
-        if (!support.CanFile)
+        if (!FileSupportRequest.MayFile(me))
         {
             return Forbid();
         }
@@ -90,7 +90,7 @@ public sealed class NewModel(SupportService support, ChangeDeskDb db, CurrentUse
 
     public async Task<IActionResult> OnPostAsync(string? reportedFrom, CancellationToken ct)
     {
-        if (!support.CanFile)
+        if (!FileSupportRequest.MayFile(me))
         {
             return Forbid();
         }
@@ -105,7 +105,7 @@ public sealed class NewModel(SupportService support, ChangeDeskDb db, CurrentUse
                     ? parsed
                     : throw ValidationFailedException.For("releaseId", "A release id looks like 0195e3c4-…: copy it from the release, or leave it empty.");
             }
-            var filed = await support.CreateAsync(new SupportRequestInput
+            var filed = await file.HandleAsync(new SupportRequestInput
             {
                 Title = Form.Title, Description = Form.Description, Severity = Form.Severity, AffectedUsers = Form.AffectedUsers,
                 ChangeId = Form.ChangeId, ReleaseId = releaseId, ContactName = Form.ContactName, ContactEmail = Form.ContactEmail, ContactPhone = Form.ContactPhone,

@@ -40,7 +40,7 @@ public sealed class SupportAutoCloseJob(IServiceScopeFactory scopes, SupportOpti
             scope.ServiceProvider.GetRequiredService<CurrentUser>().ActAsSystem("support auto-close");
             try
             {
-                if (await scope.ServiceProvider.GetRequiredService<SupportService>().AutoCloseAsync(id, ct))
+                if (await scope.ServiceProvider.GetRequiredService<AutoCloseSupportRequest>().HandleAsync(id, ct))
                 {
                     closed++;
                 }

@@ -1,13 +1,13 @@
 using ChangeDesk.Data;
 using Microsoft.EntityFrameworkCore;
 
-namespace ChangeDesk.Signals;
+namespace ChangeDesk.Support;
 
 /// <summary>
-/// The support-request signal: per tenant, how many support requests its people filed against a release. The
+/// Per tenant, how many support requests its people filed against a release. The
 /// rollout engine judges them per 1,000 devices the release has reached in that tenant.
 /// </summary>
-public sealed class SupportRequestSignal(ChangeDeskDb db)
+public sealed class SupportRequestCounts(ChangeDeskDb db)
 {
     /// <summary>
     /// Support requests linked to the release, by tenant: every state counts, as a request that was resolved still

@@ -7,7 +7,7 @@ using ChangeDesk.Tests.SupportRequests;
 namespace ChangeDesk.Tests.Releases;
 
 /// <summary>Support requests a tenant files against a release are one of the release's signals.</summary>
-public sealed class SupportRequestSignalTests(ChangeDeskFactory app) : IClassFixture<ChangeDeskFactory>
+public sealed class SupportRequestCountsTests(ChangeDeskFactory app) : IClassFixture<ChangeDeskFactory>
 {
     async Task<ReleaseView> RunningAsync(TestUser rm, params Guid[] tenants)
     {

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace ChangeDesk.Notifications;
 
 /// <summary>Wakes the senders when outbox rows become visible: at commit, or after an autocommitted save.</summary>
-public sealed class OutboxCommitSignal(OutboxSignal signal) : IDbTransactionInterceptor, ISaveChangesInterceptor
+public sealed class OutboxWakeUpOnCommit(OutboxWakeUp wakeUp) : IDbTransactionInterceptor, ISaveChangesInterceptor
 {
     public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken ct = default)
     {
@@ -29,7 +29,7 @@ public sealed class OutboxCommitSignal(OutboxSignal signal) : IDbTransactionInte
         if (db is { OutboxWritten: true })
         {
             db.OutboxWritten = false;
-            signal.Notify();
+            wakeUp.Notify();
         }
     }
 }

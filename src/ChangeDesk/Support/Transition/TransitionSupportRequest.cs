@@ -1,0 +1,81 @@
+using ChangeDesk.Data;
+using ChangeDesk.Responsibility;
+using ChangeDesk.Tenancy;
+using ChangeDesk.Web;
+
+namespace ChangeDesk.Support;
+
+/// <summary>
+/// Takes a lifecycle action (<see cref="SupportStateMachine"/>) on a request, as the side the action belongs to, with
+/// an optional public comment. The provider's first action is its first response.
+/// </summary>
+public sealed class TransitionSupportRequest(ChangeDeskDb db, CurrentUser user, TimeProvider clock, SupportNotifications notify, SupportRequestReader reader)
+{
+    public async Task<SupportRequestView> HandleAsync(string reference, SupportAction action, string? comment, string? ifMatch, CancellationToken ct = default)
+    {
+        var number = SupportRequestAccess.Normalize(reference);
+        await db.WriteAsync($"{Operation(action)} {number}", async () =>
+        {
+            var request = await SupportRequestAccess.LoadForWriteAsync(db, number, ifMatch, ct);
+            var now = clock.GetUtcNow();
+            var party = SupportRequestAccess.WorkingParty(user, request);
+            var by = SupportStateMachine.TakenBy(action);
+            if (party != by)
+            {
+                throw new ForbiddenException(by == Party.Provider
+                    ? $"Only the provider's support engineers can {Verb(action)} a support request."
+                    : $"Only the admins of the tenant that filed {request.Reference} can {Verb(action)} it.");
+            }
+            if (!SupportStateMachine.TryNext(request.State, action, by, out var next))
+            {
+                var allowed = SupportStateMachine.AllowedFrom(request.State, by);
+                throw new ConflictException("invalid-transition",
+                    $"{request.Reference} is {EnumNames.Of(request.State)}: it cannot {EnumNames.Of(action)}. "
+                    + (allowed.Count == 0 ? "Your side has no action from this state." : $"Allowed now: {string.Join(", ", allowed.Select(EnumNames.Of))}."))
+                {
+                    Extensions = { ["currentState"] = EnumNames.Of(request.State), ["allowedActions"] = allowed.Select(EnumNames.Of).ToArray() },
+                };
+            }
+            var text = string.IsNullOrWhiteSpace(comment) ? null : comment.Trim();
+            if (text?.Length > SupportComment.MaxBody)
+            {
+                throw ValidationFailedException.For("comment", $"A comment must be {SupportComment.MaxBody:N0} characters or fewer.");
+            }
+            var before = request.State;
+            request.State = next;
+            switch (action)
+            {
+                case SupportAction.Resolve:
+                    request.ResolvedAt = now;
+                    break;
+                case SupportAction.Reopen:
+                    request.ResolvedAt = null;
+                    break;
+                case SupportAction.Close:
+                    request.ClosedAt = now;
+                    break;
+            }
+            if (by == Party.Provider)
+            {
+                request.FirstResponseAt ??= now;
+            }
+            var added = text is null ? null : SupportRequestAccess.AddComment(db, user, request, by, text, false, now);
+            request.Touch(now);
+            await notify.TransitionedAsync(request, action, before, added, now, ct);
+        }, ct);
+        return await reader.GetAsync(number, ct);
+    }
+
+    static string Verb(SupportAction action) => EnumNames.Of(action).Replace('-', ' ');
+
+    /// <summary>How the audit trail names the action.</summary>
+    static string Operation(SupportAction action) => action switch
+    {
+        SupportAction.Start => "Start work on",
+        SupportAction.WaitOnCustomer => "Wait on the customer for",
+        SupportAction.Resume => "Resume work on",
+        SupportAction.Resolve => "Resolve",
+        SupportAction.Close => "Close",
+        _ => "Reopen",
+    };
+}
