@@ -93,6 +93,7 @@ public abstract partial class ChangeDeskDb(DbContextOptions options, CurrentUser
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken ct = default)
     {
+        BumpVersions();
         var bulkRows = bulk.Where(b => b.Rows.Count > 0).ToList();
         NoteOutboxWrites(bulkRows);
         var pending = PendingAudits();
