@@ -14,7 +14,7 @@ public enum ApprovalState
 }
 
 /// <summary>A targeted tenant's answer to a change that asks it to acknowledge or approve, by a deadline.</summary>
-public sealed class ChangeApproval : IAudited
+public sealed class ChangeApproval : IAudited, IVersioned
 {
     public Guid Id { get; init; } = Ids.NewV7();
     public int ChangeId { get; init; }

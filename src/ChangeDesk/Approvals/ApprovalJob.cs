@@ -67,14 +67,13 @@ public sealed class ApprovalJob(IServiceScopeFactory scopes, ApprovalOptions opt
         var tenantName = await db.Tenants.Where(t => t.Id == approval.TenantId).Select(t => t.Name).FirstAsync(ct);
         var kind = EnumNames.Of(approval.Kind);
         var link = links.LinkFor(approval.ChangeId, approval.TenantId, change.PlannedStart > now ? change.PlannedStart : now.AddDays(7));
-        // Keyed by the version this pass writes: instances racing on the same state make the same key (one email
-        // goes out), while a later state, e.g. after the deadline moved and the offsets started over, gets new ones.
+        // Keyed by the version this pass writes (its save adds one): instances racing on the same state make the same key
+        // (one email goes out), while a later state, e.g. after the deadline moved and the offsets started over, gets new ones.
         var dedup = $"{approval.Id}:v{approval.Version + 1}";
         if (now >= deadline)
         {
             approval.State = ApprovalState.Expired;
             approval.EscalatedAt = now;
-            approval.Version++;
             var email = EmailTemplates.ApprovalReminder(message, tenantName, kind, deadline, link, overdue: true);
             foreach (var admin in await AdminsAsync(db, approval.TenantId, ct))
             {
@@ -94,7 +93,6 @@ public sealed class ApprovalJob(IServiceScopeFactory scopes, ApprovalOptions opt
         }
         var latest = reached.Min();
         approval.RemindersSent = approval.RemindersSent.Concat(reached).Distinct().Order().ToList();
-        approval.Version++;
         var reminder = EmailTemplates.ApprovalReminder(message, tenantName, kind, deadline, link, overdue: false);
         foreach (var person in await ApproversAsync(db, approval.TenantId, now, ct))
         {

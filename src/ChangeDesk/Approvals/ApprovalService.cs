@@ -184,7 +184,6 @@ public sealed class ApprovalService(
         approval.DecidedByName = user.Name;
         approval.OnBehalfOf = onBehalfOf;
         approval.Reason = reason;
-        approval.Version++;
         var task = await db.ChecklistTasks.FirstOrDefaultAsync(t => t.ChangeId == changeId && t.TenantId == tenant && t.Phase == Phase.Before
             && (t.Text == "Approve the change" || t.Text == "Acknowledge the change") && t.CompletedAt == null, ct);
         if (task is not null && target != ApprovalState.Declined)

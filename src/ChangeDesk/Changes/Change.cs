@@ -19,7 +19,7 @@ public enum Consent
     Approve,
 }
 
-public sealed class Change : IAudited
+public sealed class Change : IAudited, IVersioned
 {
     public int Id { get; init; }
     public required string Title { get; set; }

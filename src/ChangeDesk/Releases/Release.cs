@@ -1,5 +1,6 @@
 using ChangeDesk.Audit;
 using ChangeDesk.Changes;
+using ChangeDesk.Data;
 
 namespace ChangeDesk.Releases;
 
@@ -27,7 +28,7 @@ public enum ReleaseState
 /// A bundle of changes (security and non-security updates, with functionality changes riding along) rolled out
 /// ring by ring in every targeted tenant.
 /// </summary>
-public sealed class Release : IAudited
+public sealed class Release : IAudited, IVersioned
 {
     public Guid Id { get; init; } = Guid.CreateVersion7();
     public required string Title { get; set; }
@@ -75,10 +76,10 @@ public sealed class Release : IAudited
     public int Version { get; set; } = 1;
 
     /// <summary>The rollout job instance working on this release, so instances never apply the engine twice at once.</summary>
-    [NotAudited]
+    [NotAudited, NotVersioned]
     public string? LeaseOwner { get; set; }
 
-    [NotAudited]
+    [NotAudited, NotVersioned]
     public DateTimeOffset? LeaseUntil { get; set; }
 
     public bool IsEmergency => Kind == ReleaseKind.OutOfBand;

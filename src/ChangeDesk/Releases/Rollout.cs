@@ -1,4 +1,5 @@
 using ChangeDesk.Audit;
+using ChangeDesk.Data;
 
 namespace ChangeDesk.Releases;
 
@@ -60,7 +61,7 @@ public sealed class TenantRing : IAudited
 }
 
 /// <summary>One tenant's rollout of a release: its rings (a snapshot of its ring plan at start), expedite and messages.</summary>
-public sealed class TenantRollout : IAudited
+public sealed class TenantRollout : IAudited, IVersioned
 {
     public Guid Id { get; init; } = Guid.CreateVersion7();
     public Guid ReleaseId { get; init; }
@@ -88,7 +89,7 @@ public sealed class TenantRollout : IAudited
 }
 
 /// <summary>A ring of a tenant's rollout, with the definition it had when the release started.</summary>
-public sealed class RingRollout : IAudited
+public sealed class RingRollout : IAudited, IVersioned
 {
     public Guid Id { get; init; } = Guid.CreateVersion7();
     public Guid TenantRolloutId { get; init; }

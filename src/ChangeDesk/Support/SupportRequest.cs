@@ -1,4 +1,5 @@
 using ChangeDesk.Audit;
+using ChangeDesk.Data;
 using ChangeDesk.Responsibility;
 
 namespace ChangeDesk.Support;
@@ -25,7 +26,7 @@ public enum SupportState
 /// that broke something. The provider's support engineers work it; its number ("SR-" + number) is what people
 /// quote.
 /// </summary>
-public sealed class SupportRequest : IAudited
+public sealed class SupportRequest : IAudited, IVersioned
 {
     public const string Prefix = "SR-";
 

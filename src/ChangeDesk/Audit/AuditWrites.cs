@@ -1,0 +1,101 @@
+using System.Text.Json;
+using ChangeDesk.Audit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+
+namespace ChangeDesk.Data;
+
+/// <summary>The audit chain's side of a save: what audited rows looked like before it, and the records appended after it.</summary>
+public abstract partial class ChangeDeskDb
+{
+    sealed record PendingAudit(EntityEntry Entry, EntityState State, string? Before);
+
+    /// <summary>The audited entries a save will write, with their values before it (taken before the save overwrites them).</summary>
+    List<PendingAudit> PendingAudits() => ChangeTracker.Entries()
+        .Where(e => e.Entity is IAudited && e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
+        .Select(e => new PendingAudit(e, e.State, e.State == EntityState.Added ? null : Snapshot(e, original: true)))
+        .ToList();
+
+    async Task AppendAuditAsync(List<PendingAudit> pending, List<BulkTable> bulkAudited, CancellationToken ct)
+    {
+        var last = await AuditRecords.IgnoreQueryFilters()
+            .OrderByDescending(r => r.Sequence)
+            .Select(r => new { r.Sequence, r.Hash })
+            .FirstOrDefaultAsync(ct);
+        var sequence = last?.Sequence ?? 0;
+        var previous = last?.Hash ?? AuditChain.GenesisHash;
+        var at = AuditChain.Normalize(clock.GetUtcNow());
+        var records = new BulkTable(Model.FindEntityType(typeof(AuditRecord))!);
+        void Append(IAudited audited, string entityType, string entityId, string action, string? before, string? after)
+        {
+            sequence++;
+            var hash = AuditChain.ComputeHash(sequence, at, user.Id, user.Name, audited.AuditTenantId, audited.AuditChangeId,
+                entityType, entityId, action, AuditOperation ?? writeOperation, before, after, previous);
+            records.Rows.Add(new AuditRecord
+            {
+                Sequence = sequence, At = at, ActorId = user.Id, ActorName = user.Name,
+                TenantId = audited.AuditTenantId, ChangeId = audited.AuditChangeId,
+                EntityType = entityType, EntityId = entityId, Action = action, Operation = AuditOperation ?? writeOperation,
+                Before = before, After = after, PreviousHash = previous, Hash = hash,
+            });
+            previous = hash;
+        }
+        foreach (var p in pending)
+        {
+            var after = p.State == EntityState.Deleted ? null : Snapshot(p.Entry, original: false);
+            var entityId = string.Join(",", p.Entry.Metadata.FindPrimaryKey()!.Properties.Select(k => p.Entry.Property(k.Name).CurrentValue));
+            var action = p.State switch { EntityState.Added => "created", EntityState.Deleted => "deleted", _ => "updated" };
+            Append((IAudited)p.Entry.Entity, p.Entry.Metadata.ClrType.Name, entityId, action, p.Before, after);
+        }
+        foreach (var table in bulkAudited)
+        {
+            var key = table.Entity.FindPrimaryKey()!.Properties.Select(k => table.Columns.Single(c => c.Property == k)).ToList();
+            // The snapshot a tracked insert gets (properties by name, in ordinal order), written value by value rather than
+            // through a dictionary per row: the same JSON, for tens of thousands of rows.
+            var audited = table.Columns.Where(c => c.Property.PropertyInfo?.IsDefined(typeof(NotAuditedAttribute), false) != true)
+                .OrderBy(c => c.Property.Name, StringComparer.Ordinal).Select(c => (Column: c, Name: JsonEncodedText.Encode(c.Property.Name))).ToList();
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using var json = new Utf8JsonWriter(buffer);
+            foreach (var row in table.Rows)
+            {
+                buffer.ResetWrittenCount();
+                json.Reset();
+                json.WriteStartObject();
+                foreach (var (column, name) in audited)
+                {
+                    json.WritePropertyName(name);
+                    if (column.ClrValue(row) is { } value)
+                    {
+                        JsonSerializer.Serialize(json, value, value.GetType(), SnapshotJson);
+                    }
+                    else
+                    {
+                        json.WriteNullValue();
+                    }
+                }
+                json.WriteEndObject();
+                json.Flush();
+                Append((IAudited)row, table.Entity.ClrType.Name, string.Join(",", key.Select(k => k.ClrValue(row))), "created", null,
+                    System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+            }
+        }
+        await WriteBulkAsync(records, ct);
+    }
+
+    // Enum values by name, so the history stays readable and keeps its meaning if an enum is reordered.
+    static readonly JsonSerializerOptions SnapshotJson = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
+    static string Snapshot(EntityEntry entry, bool original)
+    {
+        var values = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var property in entry.Properties)
+        {
+            if (property.Metadata.PropertyInfo?.IsDefined(typeof(NotAuditedAttribute), false) == true)
+            {
+                continue;
+            }
+            values[property.Metadata.Name] = original ? property.OriginalValue : property.CurrentValue;
+        }
+        return JsonSerializer.Serialize(values, SnapshotJson);
+    }
+}
