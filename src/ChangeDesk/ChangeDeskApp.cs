@@ -6,6 +6,7 @@ using ChangeDesk.Changes;
 using ChangeDesk.Data;
 using ChangeDesk.MessageCenter;
 using ChangeDesk.Notifications;
+using ChangeDesk.Notifications.Addresses;
 using ChangeDesk.Releases;
 using ChangeDesk.Responsibility;
 using ChangeDesk.Support;
@@ -52,6 +53,7 @@ public static class ChangeDeskApp
         services.AddSingleton(configuration.GetSection(EmailOptions.Section).Get<EmailOptions>() ?? new EmailOptions());
         services.AddSingleton(configuration.GetSection(ApprovalOptions.Section).Get<ApprovalOptions>() ?? new ApprovalOptions());
         services.AddSingleton(configuration.GetSection(DigestOptions.Section).Get<DigestOptions>() ?? new DigestOptions());
+        services.AddSingleton((configuration.GetSection(ExtraAddressOptions.Section).Get<ExtraAddressOptions>() ?? new ExtraAddressOptions()).Validated());
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxCommitSignal>();
         services.AddScoped<OutboxStore>();
@@ -60,6 +62,9 @@ public static class ChangeDeskApp
         services.AddScoped<ApprovalLinks>();
         services.AddScoped<ApprovalService>();
         services.AddScoped<NotificationSettings>();
+        services.AddScoped<AddressConfirmationLinks>();
+        services.AddScoped<ExtraAddresses>();
+        services.AddScoped<AddressConfirmation>();
         services.AddSingleton(configuration.GetSection(SupportOptions.Section).Get<SupportOptions>()?.Validated() ?? new SupportOptions());
         services.AddScoped<SupportService>();
         services.AddScoped<SupportNotifications>();
@@ -117,6 +122,8 @@ public static class ChangeDeskApp
             o.RootDirectory = "/";
             o.Conventions.AuthorizeFolder("/");
             o.Conventions.AllowAnonymousToPage("/Web/Login");
+            // The owner of an extra address has no account: the signed link is what lets them confirm it.
+            o.Conventions.AllowAnonymousToPage("/Notifications/Addresses/Pages/Confirm");
             o.Conventions.AddPageRoute("/Changes/Pages/Edit", "/changes/new");
             o.Conventions.AddPageRoute("/Releases/Pages/Edit", "/releases/new");
         }).AddMvcOptions(o => o.Filters.Add<InputBoundsPageFilter>());

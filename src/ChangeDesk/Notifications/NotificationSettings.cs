@@ -35,7 +35,7 @@ public sealed record OutboxView(
     Guid Id, string Channel, string EventType, string Recipient, string? Subject, Guid? TenantId, int? ChangeId, DateTimeOffset CreatedAt,
     DateTimeOffset DueAt, int Attempts, DateTimeOffset? SentAt, DateTimeOffset? DeadAt, string? LastError, string State);
 
-/// <summary>Email preferences, tenant digest settings, extra addresses, webhook endpoints and the outbox view.</summary>
+/// <summary>Email preferences, tenant digest settings, webhook endpoints and the outbox view.</summary>
 public sealed class NotificationSettings(
     ChangeDeskDb db, CurrentUser user, TimeProvider clock, OutboxStore outbox, OutboxSignal signal, WebhookAddressPolicy webhookAddresses)
 {
@@ -65,7 +65,7 @@ public sealed class NotificationSettings(
         return ToView(pref);
     }
 
-    static void Apply(NotificationPreference pref, PreferenceInput input)
+    internal static void Apply(NotificationPreference pref, PreferenceInput input)
     {
         var errors = new Dictionary<string, string[]>();
         var mode = DeliveryMode.Immediately;
@@ -101,48 +101,6 @@ public sealed class NotificationSettings(
 
     Guid TenantAdminTenant() =>
         user.Is(Role.TenantAdmin) && user.TenantId is { } t ? t : throw new ForbiddenException("Only a tenant admin manages the tenant's email settings.");
-
-    public async Task<List<PreferenceView>> AddressesAsync(CancellationToken ct)
-    {
-        var tenant = TenantAdminTenant();
-        return (await db.NotificationPreferences.AsNoTracking().Where(p => p.TenantId == tenant && p.UserId == null).OrderBy(p => p.Email).ToListAsync(ct))
-            .Select(ToView).ToList();
-    }
-
-    public async Task<PreferenceView> AddAddressAsync(PreferenceInput input, CancellationToken ct)
-    {
-        var tenant = TenantAdminTenant();
-        var email = input.Email?.Trim().ToLowerInvariant() ?? "";
-        // MailAddress also accepts "Name <addr>" and "name addr@host" (reading a display name): only a bare
-        // address, one that parses to itself, can be mailed.
-        if (email.Length is 0 or > 320 || !System.Net.Mail.MailAddress.TryCreate(email, out var parsed)
-            || !string.Equals(parsed.Address, email, StringComparison.OrdinalIgnoreCase) || parsed.DisplayName.Length > 0)
-        {
-            throw ValidationFailedException.For("email", "Give a valid email address (for example a shared mailbox).");
-        }
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        if (await db.NotificationPreferences.AnyAsync(p => p.TenantId == tenant && p.Email == email, ct))
-        {
-            throw new ConflictException("duplicate-address", $"{email} already receives this tenant's email.");
-        }
-        var pref = new NotificationPreference { TenantId = tenant, Email = email };
-        Apply(pref, input);
-        db.NotificationPreferences.Add(pref);
-        db.AuditOperation = "Add notification address";
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return ToView(pref);
-    }
-
-    public async Task RemoveAddressAsync(Guid id, CancellationToken ct)
-    {
-        var tenant = TenantAdminTenant();
-        var pref = await db.NotificationPreferences.FirstOrDefaultAsync(p => p.Id == id && p.TenantId == tenant && p.UserId == null, ct)
-            ?? throw new NotFoundException("Address", id);
-        db.NotificationPreferences.Remove(pref);
-        db.AuditOperation = "Remove notification address";
-        await db.SaveChangesAsync(ct);
-    }
 
     public async Task<TenantSettingsView> TenantSettingsAsync(CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using ChangeDesk.Notifications.Addresses;
 using ChangeDesk.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -12,16 +13,21 @@ public static class NotificationsApi
             .WithName("GetMyPreferences").WithSummary("Your email preferences (defaults when never set).");
         n.MapPut("/preferences", async (PreferenceInput input, NotificationSettings s, CancellationToken ct) => TypedResults.Ok(await s.SetMyPreferenceAsync(input, ct)))
             .WithName("SetMyPreferences").WithSummary("mode: immediately, daily-digest, weekly-digest or off; filters by category, severity, services, major changes; allUpdates.");
-        n.MapGet("/addresses", async (NotificationSettings s, CancellationToken ct) => TypedResults.Ok(await s.AddressesAsync(ct)))
-            .WithName("ListTenantAddresses").WithSummary("Extra addresses (shared mailboxes) of your tenant. Tenant admins.");
-        n.MapPost("/addresses", async (PreferenceInput input, NotificationSettings s, CancellationToken ct) =>
+        n.MapGet("/addresses", async (ExtraAddresses a, CancellationToken ct) => TypedResults.Ok(await a.ListAsync(ct)))
+            .WithName("ListTenantAddresses").WithSummary("Extra addresses (shared mailboxes) of your tenant, each pending or confirmed. Tenant admins.");
+        n.MapPost("/addresses", async (PreferenceInput input, ExtraAddresses a, CancellationToken ct) =>
         {
-            var created = await s.AddAddressAsync(input, ct);
+            var created = await a.AddAsync(input, ct);
             return TypedResults.Created($"/api/notifications/addresses/{created.Id}", created);
-        }).WithName("AddTenantAddress");
-        n.MapDelete("/addresses/{id:guid}", async (Guid id, NotificationSettings s, CancellationToken ct) =>
+        }).WithName("AddTenantAddress")
+            .WithSummary("Add an extra address: it is mailed a confirmation link and stays pending, receiving nothing else, until its owner confirms.");
+        n.MapPost("/addresses/{id:guid}/confirmation", async (Guid id, ExtraAddresses a, CancellationToken ct) =>
+            TypedResults.Accepted($"/api/notifications/addresses/{id}", await a.ResendConfirmationAsync(id, ct)))
+            .WithName("ResendAddressConfirmation")
+            .WithSummary("Mail a pending address its confirmation link again; at most ExtraAddresses:MaxConfirmationEmails per address and period (429 beyond).");
+        n.MapDelete("/addresses/{id:guid}", async (Guid id, ExtraAddresses a, CancellationToken ct) =>
         {
-            await s.RemoveAddressAsync(id, ct);
+            await a.RemoveAsync(id, ct);
             return TypedResults.NoContent();
         }).WithName("RemoveTenantAddress");
         n.MapGet("/tenant-settings", async (NotificationSettings s, CancellationToken ct) => TypedResults.Ok(await s.TenantSettingsAsync(ct)))

@@ -1,3 +1,4 @@
+using ChangeDesk.Notifications.Addresses;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Mvc;
@@ -5,11 +6,11 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace ChangeDesk.Notifications.Pages;
 
-public sealed class PreferencesModel(NotificationSettings settings, CurrentUser me) : PageModel
+public sealed class PreferencesModel(NotificationSettings settings, ExtraAddresses addresses, CurrentUser me) : PageModel
 {
     public PreferenceView? Mine { get; private set; }
     public TenantSettingsView? Settings { get; private set; }
-    public IReadOnlyList<PreferenceView> Addresses { get; private set; } = [];
+    public IReadOnlyList<AddressView> Addresses { get; private set; } = [];
     public bool IsTenantAdmin => me.Is(Role.TenantAdmin);
     public string? Error { get; private set; }
     public string? Message { get; private set; }
@@ -29,10 +30,14 @@ public sealed class PreferencesModel(NotificationSettings settings, CurrentUser 
         Act(() => settings.SetTenantSettingsAsync(new TenantSettingsInput(timeZone, digestTime, weeklyDigestDay), ct), "Digest settings saved.", ct);
 
     public Task<IActionResult> OnPostAddAddressAsync(string? email, string? mode, CancellationToken ct) =>
-        Act(() => settings.AddAddressAsync(new PreferenceInput(mode, [], [], [], false, false, email), ct), "Address added.", ct);
+        Act(() => addresses.AddAsync(new PreferenceInput(mode, [], [], [], false, false, email), ct),
+            $"Address added. It receives nothing until its owner follows the link just mailed to {email?.Trim()}.", ct);
+
+    public Task<IActionResult> OnPostResendConfirmationAsync(Guid id, CancellationToken ct) =>
+        Act(() => addresses.ResendConfirmationAsync(id, ct), "The confirmation link was mailed again.", ct);
 
     public Task<IActionResult> OnPostRemoveAddressAsync(Guid id, CancellationToken ct) =>
-        Act(async () => { await settings.RemoveAddressAsync(id, ct); return true; }, "Address removed.", ct);
+        Act(async () => { await addresses.RemoveAsync(id, ct); return true; }, "Address removed.", ct);
 
     async Task<IActionResult> Act<T>(Func<Task<T>> work, string done, CancellationToken ct)
     {
@@ -56,7 +61,7 @@ public sealed class PreferencesModel(NotificationSettings settings, CurrentUser 
         if (IsTenantAdmin)
         {
             Settings = await settings.TenantSettingsAsync(ct);
-            Addresses = await settings.AddressesAsync(ct);
+            Addresses = await addresses.ListAsync(ct);
         }
     }
 }
