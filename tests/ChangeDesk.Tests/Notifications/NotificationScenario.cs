@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using ChangeDesk.Changes;
 using ChangeDesk.Data;
 using ChangeDesk.Notifications;
+using ChangeDesk.Notifications.Outbox;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Tests.Support;
 using Microsoft.EntityFrameworkCore;

@@ -1,4 +1,5 @@
 using ChangeDesk.Data;
+using ChangeDesk.Notifications.Preferences;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.EntityFrameworkCore;
@@ -60,7 +61,7 @@ public sealed class ExtraAddresses(
                 throw new ConflictException("duplicate-address", $"{email} already receives this tenant's email.");
             }
             var pref = new NotificationPreference { TenantId = tenant, Email = email };
-            NotificationSettings.Apply(pref, input);
+            input.ApplyTo(pref);
             await QueueConfirmationAsync(pref, tenant, ct);
             db.NotificationPreferences.Add(pref);
             return AddressView.Of(pref);

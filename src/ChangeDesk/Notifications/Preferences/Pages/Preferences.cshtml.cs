@@ -1,12 +1,13 @@
 using ChangeDesk.Notifications.Addresses;
+using ChangeDesk.Notifications.Digests;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
-namespace ChangeDesk.Notifications.Pages;
+namespace ChangeDesk.Notifications.Preferences.Pages;
 
-public sealed class PreferencesModel(NotificationSettings settings, ExtraAddresses addresses, CurrentUser me) : PageModel
+public sealed class PreferencesModel(MyPreferences preferences, DigestSettings digests, ExtraAddresses addresses, CurrentUser me) : PageModel
 {
     public PreferenceView? Mine { get; private set; }
     public TenantSettingsView? Settings { get; private set; }
@@ -24,10 +25,10 @@ public sealed class PreferencesModel(NotificationSettings settings, ExtraAddress
     static List<string> Split(string? csv) => (csv ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
 
     public Task<IActionResult> OnPostMineAsync(string? mode, List<string>? categories, List<string>? severities, string? services, bool majorChangesOnly, bool allUpdates, CancellationToken ct) =>
-        Act(() => settings.SetMyPreferenceAsync(new PreferenceInput(mode, categories, severities, Split(services), majorChangesOnly, allUpdates), ct), "Your preferences are saved.", ct);
+        Act(() => preferences.SetAsync(new PreferenceInput(mode, categories, severities, Split(services), majorChangesOnly, allUpdates), ct), "Your preferences are saved.", ct);
 
     public Task<IActionResult> OnPostDigestAsync(string? timeZone, string? digestTime, string? weeklyDigestDay, CancellationToken ct) =>
-        Act(() => settings.SetTenantSettingsAsync(new TenantSettingsInput(timeZone, digestTime, weeklyDigestDay), ct), "Digest settings saved.", ct);
+        Act(() => digests.SetAsync(new TenantSettingsInput(timeZone, digestTime, weeklyDigestDay), ct), "Digest settings saved.", ct);
 
     public Task<IActionResult> OnPostAddAddressAsync(string? email, string? mode, CancellationToken ct) =>
         Act(() => addresses.AddAsync(new PreferenceInput(mode, [], [], [], false, false, email), ct),
@@ -57,10 +58,10 @@ public sealed class PreferencesModel(NotificationSettings settings, ExtraAddress
 
     async Task LoadAsync(CancellationToken ct)
     {
-        Mine = await settings.MyPreferenceAsync(ct);
+        Mine = await preferences.GetAsync(ct);
         if (IsTenantAdmin)
         {
-            Settings = await settings.TenantSettingsAsync(ct);
+            Settings = await digests.GetAsync(ct);
             Addresses = await addresses.ListAsync(ct);
         }
     }
