@@ -33,7 +33,7 @@ public static class NotificationsApi
         {
             await a.RemoveAsync(id, ct);
             return TypedResults.NoContent();
-        }).WithName("RemoveTenantAddress");
+        }).WithName("RemoveTenantAddress").WithSummary("Remove an extra address: it receives nothing more, and its confirmation links stop working.");
         n.MapGet("/tenant-settings", async (DigestSettings d, CancellationToken ct) => TypedResults.Ok(await d.GetAsync(ct)))
             .WithName("GetDigestSettings");
         n.MapPut("/tenant-settings", async (TenantSettingsInput input, DigestSettings d, CancellationToken ct) => TypedResults.Ok(await d.SetAsync(input, ct)))
