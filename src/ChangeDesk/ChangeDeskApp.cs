@@ -6,6 +6,11 @@ using ChangeDesk.Changes;
 using ChangeDesk.Data;
 using ChangeDesk.MessageCenter;
 using ChangeDesk.Notifications;
+using ChangeDesk.Notifications.Addresses;
+using ChangeDesk.Notifications.Digests;
+using ChangeDesk.Notifications.Outbox;
+using ChangeDesk.Notifications.Preferences;
+using ChangeDesk.Notifications.Webhooks;
 using ChangeDesk.Releases;
 using ChangeDesk.Releases.Bundle;
 using ChangeDesk.Releases.Calendar;
@@ -58,6 +63,7 @@ public static class ChangeDeskApp
         services.AddSingleton(configuration.GetSection(EmailOptions.Section).Get<EmailOptions>() ?? new EmailOptions());
         services.AddSingleton(configuration.GetSection(ApprovalOptions.Section).Get<ApprovalOptions>() ?? new ApprovalOptions());
         services.AddSingleton(configuration.GetSection(DigestOptions.Section).Get<DigestOptions>() ?? new DigestOptions());
+        services.AddSingleton((configuration.GetSection(ExtraAddressOptions.Section).Get<ExtraAddressOptions>() ?? new ExtraAddressOptions()).Validated());
         services.AddSingleton<OutboxWakeUp>();
         services.AddSingleton<OutboxWakeUpOnCommit>();
         services.AddScoped<OutboxStore>();
@@ -65,7 +71,13 @@ public static class ChangeDeskApp
         services.AddScoped<Notifier>();
         services.AddScoped<ApprovalLinks>();
         services.AddScoped<ApprovalService>();
-        services.AddScoped<NotificationSettings>();
+        services.AddScoped<MyPreferences>();
+        services.AddScoped<DigestSettings>();
+        services.AddScoped<AddressConfirmationLinks>();
+        services.AddScoped<ExtraAddresses>();
+        services.AddScoped<AddressConfirmation>();
+        services.AddScoped<RegisteredWebhooks>();
+        services.AddScoped<OutboxAdmin>();
         services.AddSingleton(configuration.GetSection(SupportOptions.Section).Get<SupportOptions>()?.Validated() ?? new SupportOptions());
         services.AddScoped<SupportRequestReader>();
         services.AddScoped<FileSupportRequest>();
@@ -141,6 +153,8 @@ public static class ChangeDeskApp
             o.RootDirectory = "/";
             o.Conventions.AuthorizeFolder("/");
             o.Conventions.AllowAnonymousToPage("/Web/Login");
+            // The owner of an extra address has no account: the signed link is what lets them confirm it.
+            o.Conventions.AllowAnonymousToPage("/Notifications/Addresses/Pages/Confirm");
             o.Conventions.AddPageRoute("/Changes/Pages/Edit", "/changes/new");
             o.Conventions.AddPageRoute("/Releases/Pages/Edit", "/releases/new");
         }).AddMvcOptions(o => o.Filters.Add<InputBoundsPageFilter>());

@@ -29,4 +29,20 @@ public static class PeriodicJob
             }
         }
     }
+
+    /// <summary>
+    /// The same loop for a job whose pass says how long to wait before the next (a sender sleeps until its next row is
+    /// due); after a failed pass it waits <paramref name="afterFailure"/>.
+    /// </summary>
+    public static Task RunAsync(
+        Func<CancellationToken, Task<TimeSpan>> pass, TimeSpan afterFailure, Func<TimeSpan, CancellationToken, Task> wait, ILogger logger, string name,
+        CancellationToken stoppingToken)
+    {
+        var next = afterFailure;
+        return RunAsync(async ct =>
+        {
+            next = afterFailure;
+            next = await pass(ct);
+        }, ct => wait(next, ct), logger, name, stoppingToken);
+    }
 }

@@ -51,7 +51,8 @@ public sealed class DigestJob(IServiceScopeFactory scopes, DigestOptions options
             scope.ServiceProvider.GetRequiredService<CurrentUser>().ActAsSystem("digests");
             var db = scope.ServiceProvider.GetRequiredService<ChangeDeskDb>();
             var prefs = await db.NotificationPreferences.AsNoTracking()
-                .Where(p => p.TenantId != null && (p.Mode == DeliveryMode.DailyDigest || p.Mode == DeliveryMode.WeeklyDigest)).ToListAsync(ct);
+                .Where(p => p.TenantId != null && (p.Mode == DeliveryMode.DailyDigest || p.Mode == DeliveryMode.WeeklyDigest))
+                .Where(p => p.UserId != null || p.ConfirmedAt != null).ToListAsync(ct);
             var tenantIds = prefs.Select(p => p.TenantId!.Value).Distinct().ToList();
             var settings = await db.TenantNotificationSettings.AsNoTracking().Where(s => tenantIds.Contains(s.TenantId)).ToDictionaryAsync(s => s.TenantId, ct);
             candidates = prefs.Select(p => (p, settings.GetValueOrDefault(p.TenantId!.Value) ?? new TenantNotificationSettings { TenantId = p.TenantId!.Value })).ToList();

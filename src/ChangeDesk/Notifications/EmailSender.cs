@@ -1,3 +1,4 @@
+using ChangeDesk.Data;
 using ChangeDesk.Tenancy;
 using MailKit.Net.Smtp;
 using MimeKit;
@@ -15,30 +16,8 @@ public sealed class EmailSender(
     IServiceScopeFactory scopes, OutboxWakeUp wakeUp, OutboxOptions outbox, EmailOptions email, IHostEnvironment environment,
     TimeProvider clock, ILogger<EmailSender> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            TimeSpan wait;
-            try
-            {
-                wait = await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Email outbox pass failed; retrying in {Delay}", outbox.PollInterval);
-                wait = outbox.PollInterval;
-            }
-            try
-            {
-                await wakeUp.WaitAsync(Channels.Email, wait, clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicJob.RunAsync(RunOnceAsync, outbox.PollInterval, (wait, ct) => wakeUp.WaitAsync(Channels.Email, wait, clock, ct), logger, "Email outbox", stoppingToken);
 
     /// <summary>Sends everything due; returns how long to sleep before the next pass.</summary>
     async Task<TimeSpan> RunOnceAsync(CancellationToken stoppingToken)

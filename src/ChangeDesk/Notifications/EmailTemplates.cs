@@ -136,6 +136,18 @@ public static class EmailTemplates
         return new Email(subject, text.ToString(), Layout(heading, E(intro), html, link, linkText, "Sent to the provider's release managers."));
     }
 
+    /// <summary>Asks the owner of an address an admin added whether it wants the tenant's email; nothing else goes to it before.</summary>
+    public static Email AddressConfirmation(string tenantName, string address, string link, DateTimeOffset expires)
+    {
+        var subject = $"[ChangeDesk] Confirm that {address} should receive {tenantName}'s notices";
+        var intro = $"An admin of {tenantName} asked for {address} to receive the tenant's ChangeDesk email (Message Center posts and digests). "
+            + "Nothing is sent to it until you confirm.";
+        var ignore = $"If you did not expect this, ignore this email: {address} then receives nothing. The link works until {When(expires)}.";
+        var text = $"{intro}\n\nConfirm here: {link}\n\n{ignore}\n";
+        var html = Layout("Confirm this address", E(intro), "", link, "Confirm this address", E(ignore));
+        return new Email(subject, text, html);
+    }
+
     static string Past(string kind) => kind == "approve" ? "approved" : "acknowledged";
 
     static string InboxCategory(string category) => category switch

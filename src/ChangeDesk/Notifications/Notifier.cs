@@ -28,7 +28,7 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
 
     public sealed record Recipient(string Email, string? Name, NotificationPreference Preference);
 
-    /// <summary>People of a tenant (and its extra addresses) with their preferences; defaults where unset.</summary>
+    /// <summary>People of a tenant (and its confirmed extra addresses) with their preferences; defaults where unset.</summary>
     public async Task<List<Recipient>> RecipientsAsync(Guid tenantId, CancellationToken ct) =>
         (await RecipientsAsync([tenantId], ct))[tenantId];
 
@@ -44,6 +44,8 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
             .Select(u => new { u.Id, TenantId = u.TenantId!.Value, u.Email, u.DisplayName }).ToListAsync(ct);
         var prefs = await db.NotificationPreferences.IgnoreQueryFilters().AsNoTracking()
             .Where(p => p.TenantId != null && EF.Parameter(ids).Contains(p.TenantId.Value))
+            // An extra address its owner has not confirmed gets nothing (see ExtraAddresses).
+            .Where(p => p.UserId != null || p.ConfirmedAt != null)
             .OrderBy(p => p.TenantId).ThenBy(p => p.Id).ToListAsync(ct);
         var byUser = prefs.Where(p => p.UserId != null).ToDictionary(p => p.UserId!.Value);
         foreach (var u in users)

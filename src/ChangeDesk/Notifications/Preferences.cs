@@ -39,6 +39,26 @@ public sealed class NotificationPreference : IAudited
     /// <summary>The end of the period the last digest covered.</summary>
     public DateTimeOffset? LastDigestAt { get; set; }
 
+    /// <summary>
+    /// When the owner of an extra address confirmed, through the link mailed to it, that it wants the tenant's email;
+    /// until then it gets nothing but that link. Unused for users, who are mailed at their account's address.
+    /// </summary>
+    public DateTimeOffset? ConfirmedAt { get; private set; }
+
+    public bool IsExtraAddress => UserId is null && Email is not null;
+
+    /// <summary>An extra address receives the tenant's email once its owner has confirmed it.</summary>
+    public bool Receives => UserId is not null || ConfirmedAt is not null;
+
+    public void Confirm(DateTimeOffset now)
+    {
+        if (!IsExtraAddress)
+        {
+            throw new InvalidOperationException("Only an extra address is confirmed; a user is mailed at their account's address.");
+        }
+        ConfirmedAt ??= now;
+    }
+
     Guid? IAudited.AuditTenantId => TenantId;
     int? IAudited.AuditChangeId => null;
 

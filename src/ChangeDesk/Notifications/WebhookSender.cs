@@ -17,30 +17,8 @@ public sealed class WebhookSender(
 {
     public const string HttpClientName = "webhooks";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            TimeSpan wait;
-            try
-            {
-                wait = await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Webhook outbox pass failed");
-                wait = outbox.PollInterval;
-            }
-            try
-            {
-                await wakeUp.WaitAsync(Channels.Webhook, wait, clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicJob.RunAsync(RunOnceAsync, outbox.PollInterval, (wait, ct) => wakeUp.WaitAsync(Channels.Webhook, wait, clock, ct), logger, "Webhook outbox", stoppingToken);
 
     async Task<TimeSpan> RunOnceAsync(CancellationToken stoppingToken)
     {

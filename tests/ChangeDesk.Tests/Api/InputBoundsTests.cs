@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using ChangeDesk.Data;
+using ChangeDesk.Notifications.Preferences;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Tests.Support;
 using ChangeDesk.Tests.SupportRequests;

@@ -4,6 +4,7 @@ using ChangeDesk.Approvals;
 using ChangeDesk.Audit;
 using ChangeDesk.Changes;
 using ChangeDesk.Notifications;
+using ChangeDesk.Notifications.Outbox;
 using ChangeDesk.Tests.Support;
 
 namespace ChangeDesk.Tests.Approvals;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ChangeDesk.Notifications;
+using ChangeDesk.Notifications.Preferences;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Tests.Support;
 

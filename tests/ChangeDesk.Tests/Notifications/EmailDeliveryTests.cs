@@ -1,4 +1,5 @@
 using ChangeDesk.Notifications;
+using ChangeDesk.Notifications.Addresses;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Tests.Support;
 
@@ -13,7 +14,7 @@ public sealed class EmailDeliveryTests(SmtpFixture app) : IClassFixture<SmtpFixt
         var release = await app.CreateUserAsync(Role.ReleaseManager);
         var targeted = new[] { await app.TenantAsync(2), await app.TenantAsync(2), await app.TenantAsync(2) };
         var bystander = await app.TenantAsync(2);
-        var shared = await targeted[0].Admin.AddAddressAsync();
+        var shared = await app.AddConfirmedAddressAsync(targeted[0].Admin);
         var actBy = app.Clock.GetUtcNow().AddDays(6);
         var spec = app.Spec(targeted) with { AdminActionRequired = true, ActionRequiredBy = actBy };
 
@@ -22,10 +23,13 @@ public sealed class EmailDeliveryTests(SmtpFixture app) : IClassFixture<SmtpFixt
         var expected = targeted.SelectMany(t => t.Emails).Append(shared).ToList();
         var everyone = expected.Concat(bystander.Emails).ToList();
         Assert.Equal(7, expected.Count);
-        var rows = await app.SettledRowsAsync(everyone, expected.Count);
-        await Poll.UntilAsync(() => app.Sink.AcceptedFor(everyone).Count >= expected.Count, what: "7 emails at the SMTP server");
+        // The shared address also had its confirmation email, before the announcement.
+        var rows = await app.SettledRowsAsync(everyone, expected.Count + 1);
+        await Poll.UntilAsync(() => app.Sink.AcceptedFor(everyone).Count >= expected.Count + 1, what: "7 emails and a confirmation at the SMTP server");
+        var confirmation = Assert.Single(rows, r => r.EventType == ExtraAddresses.ConfirmationEvent);
+        Assert.Equal(shared, confirmation.Recipient);
 
-        var mails = app.Sink.AcceptedFor(everyone);
+        var mails = app.Sink.AcceptedFor(everyone).Where(m => m.MessageId != $"{confirmation.Id:n}@changedesk").ToList();
         Assert.Equal(expected.Count, mails.Count);
         Assert.Equal(expected.Order(StringComparer.OrdinalIgnoreCase), mails.Select(m => m.To).Order(StringComparer.OrdinalIgnoreCase), StringComparer.OrdinalIgnoreCase);
         Assert.Equal(expected.Count, mails.Select(m => m.MessageId).Distinct().Count());
@@ -39,7 +43,7 @@ public sealed class EmailDeliveryTests(SmtpFixture app) : IClassFixture<SmtpFixt
             Assert.Contains(spec.Title, m.Message.TextBody);
         });
         // The Message-ID names the outbox row, so a resend of the same row would be recognisable.
-        Assert.Equal(rows.Select(r => $"{r.Id:n}@changedesk").Order(), mails.Select(m => m.MessageId).Order());
+        Assert.Equal(rows.Where(r => r != confirmation).Select(r => $"{r.Id:n}@changedesk").Order(), mails.Select(m => m.MessageId).Order());
         NotificationScenario.AssertEachAcceptedOnce(app.Sink, rows);
     }
 

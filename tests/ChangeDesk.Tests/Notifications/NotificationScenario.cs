@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using ChangeDesk.Changes;
 using ChangeDesk.Data;
 using ChangeDesk.Notifications;
+using ChangeDesk.Notifications.Outbox;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -83,11 +84,11 @@ public static class NotificationScenario
         await Expect.StatusAsync(response, 200);
     }
 
-    /// <summary>Adds a shared mailbox to the admin's tenant; returns the address.</summary>
-    public static async Task<string> AddAddressAsync(this TestUser tenantAdmin)
+    /// <summary>Adds a shared mailbox to the admin's tenant, pending until its owner confirms it; returns the address.</summary>
+    public static async Task<string> AddAddressAsync(this TestUser tenantAdmin, string? mode = null)
     {
         var address = $"shared-{Guid.NewGuid():n}@example.test";
-        var response = await tenantAdmin.PostJsonAsync("/api/notifications/addresses", new { email = address });
+        var response = await tenantAdmin.PostJsonAsync("/api/notifications/addresses", new { email = address, mode });
         await Expect.StatusAsync(response, 201);
         return address;
     }

@@ -1,4 +1,5 @@
 using ChangeDesk.Notifications;
+using ChangeDesk.Notifications.Outbox;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Tests.Support;
 

@@ -1,11 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
-using Microsoft.Extensions.DependencyInjection;
 using ChangeDesk.Data;
 using ChangeDesk.Notifications;
+using ChangeDesk.Notifications.Webhooks;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChangeDesk.Tests.Notifications;
 

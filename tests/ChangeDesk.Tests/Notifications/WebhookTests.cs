@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using ChangeDesk.Notifications;
+using ChangeDesk.Notifications.Webhooks;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Tests.Support;
 

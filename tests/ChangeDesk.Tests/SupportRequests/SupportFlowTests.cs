@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ChangeDesk.Audit;
 using ChangeDesk.Notifications;
+using ChangeDesk.Notifications.Outbox;
+using ChangeDesk.Notifications.Webhooks;
 using ChangeDesk.Responsibility;
 using ChangeDesk.Support;
 using ChangeDesk.Tenancy;

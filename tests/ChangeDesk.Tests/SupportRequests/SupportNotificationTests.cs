@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using ChangeDesk.Notifications;
+using ChangeDesk.Notifications.Webhooks;
 using ChangeDesk.Support;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Tests.Notifications;

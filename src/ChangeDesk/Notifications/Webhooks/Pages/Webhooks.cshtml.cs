@@ -3,10 +3,10 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
-namespace ChangeDesk.Notifications.Pages;
+namespace ChangeDesk.Notifications.Webhooks.Pages;
 
 [Authorize(Roles = "provider-admin,tenant-admin")]
-public sealed class WebhooksModel(NotificationSettings settings) : PageModel
+public sealed class WebhooksModel(RegisteredWebhooks webhooks) : PageModel
 {
     [BindProperty(SupportsGet = true)] public Guid? Show { get; set; }
     public IReadOnlyList<WebhookView> Endpoints { get; private set; } = [];
@@ -25,7 +25,7 @@ public sealed class WebhooksModel(NotificationSettings settings) : PageModel
     {
         try
         {
-            NewSecret = (await settings.AddWebhookAsync(new WebhookInput(url, description, events), ct)).Secret;
+            NewSecret = (await webhooks.AddAsync(new WebhookInput(url, description, events), ct)).Secret;
         }
         catch (ProblemException e)
         {
@@ -37,24 +37,24 @@ public sealed class WebhooksModel(NotificationSettings settings) : PageModel
 
     public async Task<IActionResult> OnPostTestAsync(Guid id, CancellationToken ct)
     {
-        await settings.SendTestAsync(id, ct);
+        await webhooks.SendTestAsync(id, ct);
         TempData["message"] = "Test event queued: it appears in the delivery log once sent.";
         return Redirect($"/webhooks?show={id}");
     }
 
     public async Task<IActionResult> OnPostDeleteAsync(Guid id, CancellationToken ct)
     {
-        await settings.RemoveWebhookAsync(id, ct);
+        await webhooks.RemoveAsync(id, ct);
         TempData["message"] = "Endpoint deleted.";
         return RedirectToPage();
     }
 
     async Task LoadAsync(CancellationToken ct)
     {
-        Endpoints = await settings.WebhooksAsync(ct);
+        Endpoints = await webhooks.ListAsync(ct);
         if (Show is { } id && Endpoints.Any(e => e.Id == id))
         {
-            Deliveries = await settings.DeliveriesAsync(id, ct);
+            Deliveries = await webhooks.DeliveriesAsync(id, ct);
         }
     }
 }

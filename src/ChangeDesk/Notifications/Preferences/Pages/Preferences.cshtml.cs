@@ -1,15 +1,17 @@
+using ChangeDesk.Notifications.Addresses;
+using ChangeDesk.Notifications.Digests;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
-namespace ChangeDesk.Notifications.Pages;
+namespace ChangeDesk.Notifications.Preferences.Pages;
 
-public sealed class PreferencesModel(NotificationSettings settings, CurrentUser me) : PageModel
+public sealed class PreferencesModel(MyPreferences preferences, DigestSettings digests, ExtraAddresses addresses, CurrentUser me) : PageModel
 {
     public PreferenceView? Mine { get; private set; }
     public TenantSettingsView? Settings { get; private set; }
-    public IReadOnlyList<PreferenceView> Addresses { get; private set; } = [];
+    public IReadOnlyList<AddressView> Addresses { get; private set; } = [];
     public bool IsTenantAdmin => me.Is(Role.TenantAdmin);
     public string? Error { get; private set; }
     public string? Message { get; private set; }
@@ -23,16 +25,20 @@ public sealed class PreferencesModel(NotificationSettings settings, CurrentUser 
     static List<string> Split(string? csv) => (csv ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
 
     public Task<IActionResult> OnPostMineAsync(string? mode, List<string>? categories, List<string>? severities, string? services, bool majorChangesOnly, bool allUpdates, CancellationToken ct) =>
-        Act(() => settings.SetMyPreferenceAsync(new PreferenceInput(mode, categories, severities, Split(services), majorChangesOnly, allUpdates), ct), "Your preferences are saved.", ct);
+        Act(() => preferences.SetAsync(new PreferenceInput(mode, categories, severities, Split(services), majorChangesOnly, allUpdates), ct), "Your preferences are saved.", ct);
 
     public Task<IActionResult> OnPostDigestAsync(string? timeZone, string? digestTime, string? weeklyDigestDay, CancellationToken ct) =>
-        Act(() => settings.SetTenantSettingsAsync(new TenantSettingsInput(timeZone, digestTime, weeklyDigestDay), ct), "Digest settings saved.", ct);
+        Act(() => digests.SetAsync(new TenantSettingsInput(timeZone, digestTime, weeklyDigestDay), ct), "Digest settings saved.", ct);
 
     public Task<IActionResult> OnPostAddAddressAsync(string? email, string? mode, CancellationToken ct) =>
-        Act(() => settings.AddAddressAsync(new PreferenceInput(mode, [], [], [], false, false, email), ct), "Address added.", ct);
+        Act(() => addresses.AddAsync(new PreferenceInput(mode, [], [], [], false, false, email), ct),
+            $"Address added. It receives nothing until its owner follows the link just mailed to {email?.Trim()}.", ct);
+
+    public Task<IActionResult> OnPostResendConfirmationAsync(Guid id, CancellationToken ct) =>
+        Act(() => addresses.ResendConfirmationAsync(id, ct), "The confirmation link was mailed again.", ct);
 
     public Task<IActionResult> OnPostRemoveAddressAsync(Guid id, CancellationToken ct) =>
-        Act(async () => { await settings.RemoveAddressAsync(id, ct); return true; }, "Address removed.", ct);
+        Act(async () => { await addresses.RemoveAsync(id, ct); return true; }, "Address removed.", ct);
 
     async Task<IActionResult> Act<T>(Func<Task<T>> work, string done, CancellationToken ct)
     {
@@ -52,11 +58,11 @@ public sealed class PreferencesModel(NotificationSettings settings, CurrentUser 
 
     async Task LoadAsync(CancellationToken ct)
     {
-        Mine = await settings.MyPreferenceAsync(ct);
+        Mine = await preferences.GetAsync(ct);
         if (IsTenantAdmin)
         {
-            Settings = await settings.TenantSettingsAsync(ct);
-            Addresses = await settings.AddressesAsync(ct);
+            Settings = await digests.GetAsync(ct);
+            Addresses = await addresses.ListAsync(ct);
         }
     }
 }

@@ -2,10 +2,10 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
-namespace ChangeDesk.Notifications.Pages;
+namespace ChangeDesk.Notifications.Outbox.Pages;
 
 [Authorize(Policy = Tenancy.Policies.ProviderAdmin)]
-public sealed class OutboxModel(NotificationSettings settings, EmailOptions email, IHostEnvironment environment) : PageModel
+public sealed class OutboxModel(OutboxAdmin outbox, EmailOptions email, IHostEnvironment environment) : PageModel
 {
     [BindProperty(SupportsGet = true)] public string State { get; set; } = "pending";
     [BindProperty(SupportsGet = true)] public Guid? Id { get; set; }
@@ -18,16 +18,16 @@ public sealed class OutboxModel(NotificationSettings settings, EmailOptions emai
     public async Task OnGetAsync(CancellationToken ct)
     {
         Message = TempData["message"] as string;
-        Rows = await settings.OutboxAsync(State, null, 200, ct);
+        Rows = await outbox.ListAsync(State, null, 200, ct);
         if (Id is { } id)
         {
-            Selected = await settings.OutboxMessageAsync(id, ct);
+            Selected = await outbox.MessageAsync(id, ct);
         }
     }
 
     public async Task<IActionResult> OnPostAsync(Guid id, CancellationToken ct)
     {
-        await settings.RetryAsync(id, ct);
+        await outbox.RetryAsync(id, ct);
         TempData["message"] = "Queued again: it will be sent on the next pass.";
         return Redirect($"/admin/outbox?state={State}");
     }
