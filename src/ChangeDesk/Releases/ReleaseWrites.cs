@@ -17,6 +17,10 @@ public static class ReleaseWrites
         return release;
     }
 
+    /// <summary>
+    /// A write a person made to the release: a new version even when only its rows beside it changed (a bundled
+    /// change), which the save would not count on the release itself.
+    /// </summary>
     public static void Touch(Release release, DateTimeOffset now)
     {
         release.Version++;

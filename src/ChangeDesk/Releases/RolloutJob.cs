@@ -127,7 +127,6 @@ public sealed class RolloutApplier(
             {
                 rollout.ScheduleMessageId = await comms.PostScheduleAsync(release, rollout.TenantId, plans[rollout.TenantId],
                     conflicts.Where(c => c.TenantId == rollout.TenantId).ToList(), now, ct);
-                rollout.Version++;
             }
         }, ct);
     }
@@ -162,13 +161,11 @@ public sealed class RolloutApplier(
                         rings[start.Ring].State = RingState.Deploying;
                         rings[start.Ring].StartedAt = now;
                         rings[start.Ring].Expedited = start.Expedited;
-                        rings[start.Ring].Version++;
                         done.Add($"start ring {start.Ring}{(start.Expedited ? " (expedited)" : "")}");
                         break;
                     case CompleteRing complete:
                         rings[complete.Ring].State = RingState.Completed;
                         rings[complete.Ring].CompletedAt = now;
-                        rings[complete.Ring].Version++;
                         done.Add($"complete ring {complete.Ring}");
                         break;
                     case PauseForBreach breach:
@@ -189,6 +186,7 @@ public sealed class RolloutApplier(
                         break;
                 }
             }
+            // The rollout's version also counts its rings' progress, which the save sees only on the rings.
             rollout.Version++;
             db.AuditOperation = $"Rollout engine for {tenant.TenantName}: {string.Join(", ", done)}";
             await db.SaveChangesAsync(ct);
@@ -200,7 +198,6 @@ public sealed class RolloutApplier(
             await db.WriteAsync("Complete release", async () =>
             {
                 release.Complete(now);
-                release.Version++;
                 release.UpdatedAt = now;
                 await comms.ReleaseCompletedAsync(release,
                     snapshot.Tenants.Select(t => (t.TenantName, (IReadOnlyList<ReleaseCommunications.RingOutcome>)ReleaseCommunications.Outcomes(t.Rollout, t.Aggregates))).ToList(), now, ct);

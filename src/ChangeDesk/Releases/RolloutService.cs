@@ -160,6 +160,7 @@ public sealed class RolloutService(
                 ring.Version++;
             }
             rollout.BaselineSupportRequests = support.GetValueOrDefault(rollout.TenantId);
+            // A resume is a new version of the rollout and its deploying rings even when the counts did not move.
             rollout.Version++;
         }
     }
@@ -181,7 +182,6 @@ public sealed class RolloutService(
             rollout.ExpeditedAt = now;
             rollout.ExpeditedBy = user.Name;
             rollout.ExpediteReason = why;
-            rollout.Version++;
         }
         await comms.ExpeditedAsync(release, targets.Select(r => r.TenantId).ToList(), why, now, ct);
         db.AuditOperation = tenantId is null ? "Expedite rollout for every tenant" : "Expedite rollout for a tenant";

@@ -85,6 +85,7 @@ public sealed class SupportRequest : IAudited, IVersioned
     /// <summary>Records a write the tenant can see: a new version (and ETag) and the time of the change.</summary>
     public void Touch(DateTimeOffset now)
     {
+        // Counted here rather than left to the save: a comment changes no column of the request, yet is a new version.
         Version++;
         UpdatedAt = now;
     }

@@ -25,7 +25,6 @@ public sealed class CancelRelease(ChangeDeskDb db, CurrentUser user, ReleaseRead
             foreach (var r in rollouts.Where(r => r.State != TenantRolloutState.Completed))
             {
                 r.State = TenantRolloutState.Cancelled;
-                r.Version++;
             }
             await comms.CancelledAsync(release, rollouts.Where(r => r.ScheduleMessageId != null || r.StartMessageId != null).Select(r => r.TenantId).ToList(), now, ct);
         }, ct);

@@ -48,7 +48,6 @@ public sealed class StartRelease(
         foreach (var rollout in rollouts)
         {
             rollout.State = TenantRolloutState.InProgress;
-            rollout.Version++;
             var position = 0;
             foreach (var ring in plans[rollout.TenantId])
             {
