@@ -28,7 +28,7 @@ public sealed class ChangeRecipients(ChangeDeskDb db)
     {
         if (allTenants is null)
         {
-            allTenants = await db.Tenants.IgnoreQueryFilters().OrderBy(t => t.Name).Select(t => t.Id).ToListAsync(ct);
+            allTenants = await db.Tenants.IgnoreQueryFilters().OrderBy(t => t.Id).Select(t => t.Id).ToListAsync(ct);
             // A tenant created by a later save of the same scope is told of the changes announced after it.
             db.SavedChanges += Forget;
         }
