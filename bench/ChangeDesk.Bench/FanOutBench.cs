@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using ChangeDesk.Changes;
+using ChangeDesk.Changes.Create;
+using ChangeDesk.Changes.Transition;
 using ChangeDesk.Data;
 using ChangeDesk.MessageCenter;
 using ChangeDesk.Notifications;
@@ -10,7 +12,7 @@ namespace ChangeDesk.Bench;
 
 /// <summary>
 /// Scenario 1: one provider change announced to every tenant through the service's own code path
-/// (ChangeWorkflow.TransitionAsync as a release manager), against a raw bulk insert of the same rows through the
+/// (TransitionChange.HandleAsync as a release manager), against a raw bulk insert of the same rows through the
 /// same provider in the same run.
 /// </summary>
 public static class FanOutBench
@@ -55,7 +57,7 @@ public static class FanOutBench
             {
                 // Not committed within the limit: the baseline still needs the rows, so build them as the announce would have.
                 Console.WriteLine($"[fanout {label}] announce did not commit within {o.Limit.TotalSeconds:0} s; cancelled");
-                change.State = ChangeState.Announced;
+                change.Announce(now);
                 message = new Message
                 {
                     Id = "MC999999", Number = 999999, ChangeId = id, Title = change.Title, Category = MessageCategory.PlanForChange,
@@ -114,7 +116,7 @@ public static class FanOutBench
         var baseline = byMethod[0];
         var report = new Report().Heading($"1. Announce fan-out on {label}");
         report.Line($"One provider change (admin action required, so every person wants the email) announced to all {o.Tenants:#,0} tenants, "
-            + $"{o.UsersPerTenant} people each, by `ChangeWorkflow.TransitionAsync(id, Announce)` in a scope acting as a release manager "
+            + $"{o.UsersPerTenant} people each, by `TransitionChange.HandleAsync(id, Announce)` in a scope acting as a release manager "
             + "(host from `ChangeDeskApp.CreateBuilder`, background jobs off, after a warm-up announce to 3 tenants). Timed from the call to the "
             + "commit of its transaction (seen by a `DbTransactionInterceptor`), and to the return of the call, which also reads the change back "
             + $"for the API. The baseline writes the same {rowsWritten:#,0} rows (message-tenant rows, outbox rows and the email contents they share, as the announce stored them, new keys) "
@@ -169,7 +171,7 @@ public static class FanOutBench
     {
         using var scope = app.Services.CreateScope();
         scope.ServiceProvider.GetRequiredService<CurrentUser>().ActAs(seed.ReleaseManager);
-        return (await scope.ServiceProvider.GetRequiredService<ChangeWorkflow>().CreateAsync(input)).Id;
+        return (await scope.ServiceProvider.GetRequiredService<CreateChange>().HandleAsync(input)).Id;
     }
 
     /// <summary>Announces as a release manager; null when the announce did not commit within the limit.</summary>
@@ -177,13 +179,13 @@ public static class FanOutBench
     {
         using var scope = app.Services.CreateScope();
         scope.ServiceProvider.GetRequiredService<CurrentUser>().ActAs(seed.ReleaseManager);
-        var workflow = scope.ServiceProvider.GetRequiredService<ChangeWorkflow>();
+        var transition = scope.ServiceProvider.GetRequiredService<TransitionChange>();
         using var cancel = new CancellationTokenSource(limit);
         var commandsBefore = probe.Commands;
         var start = Stopwatch.GetTimestamp();
         try
         {
-            await workflow.TransitionAsync(id, ChangeAction.Announce, ifMatch: null, cancel.Token);
+            await transition.HandleAsync(id, ChangeAction.Announce, ifMatch: null, cancel.Token);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {

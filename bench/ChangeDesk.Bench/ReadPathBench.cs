@@ -185,9 +185,10 @@ public static class ReadPathBench
             var change = new Change
             {
                 Id = i + 1, Title = $"Change {i + 1}", TypeKey = ChangeTypeCatalog.Functionality, Subtype = "feature-update", Scope = Scope.ManagedService,
-                TargetsAllTenants = false, Services = services, State = ChangeState.Announced, CreatedAt = at, UpdatedAt = at, AnnouncedAt = at,
-                PlannedStart = at.AddDays(30),
+                TargetsAllTenants = false, Services = services, CreatedAt = at, UpdatedAt = at, PlannedStart = at.AddDays(30),
             };
+            // Seeded as rows, not saved through the service: the announce's events are never handled.
+            change.Announce(at);
             changes.Add(change);
             var message = new Message
             {

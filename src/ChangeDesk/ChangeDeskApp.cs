@@ -3,6 +3,12 @@ using System.Text.Json.Serialization;
 using ChangeDesk.Approvals;
 using ChangeDesk.Audit;
 using ChangeDesk.Changes;
+using ChangeDesk.Changes.Checklist;
+using ChangeDesk.Changes.Create;
+using ChangeDesk.Changes.Edit;
+using ChangeDesk.Changes.Mitigations;
+using ChangeDesk.Changes.Read;
+using ChangeDesk.Changes.Transition;
 using ChangeDesk.Data;
 using ChangeDesk.MessageCenter;
 using ChangeDesk.Notifications;
@@ -52,7 +58,7 @@ public static class ChangeDeskApp
         services.AddSingleton<MarkdownRenderer>();
         services.AddScoped<Accounts>();
         services.AddScoped<MatrixService>();
-        services.AddScoped<ChangeWorkflow>();
+        services.AddChanges();
         services.AddScoped<MessagePublisher>();
         services.AddScoped<MessageCenterService>();
         services.AddScoped<AuditTrail>();
@@ -100,7 +106,7 @@ public static class ChangeDeskApp
         services.AddScoped<GenerateCalendar>();
         services.AddScoped<BundleChanges>();
         services.AddScoped<UnbundleChange>();
-        services.AddScoped<RecordMitigation>();
+        services.AddScoped<Releases.Mitigation.RecordMitigation>();
         services.AddScoped<OverrideBlackouts>();
         services.AddScoped<StartRelease>();
         services.AddScoped<CancelRelease>();
@@ -160,6 +166,29 @@ public static class ChangeDeskApp
         }).AddMvcOptions(o => o.Filters.Add<InputBoundsPageFilter>());
         services.AddHealthChecks();
         return builder;
+    }
+
+    /// <summary>
+    /// A use case per class, and the handlers of what a change raises. Handlers of one event run in the order listed: an
+    /// announce adds its checklist, reports the transition, then posts the message and asks for approvals.
+    /// </summary>
+    static void AddChanges(this IServiceCollection services)
+    {
+        services.AddScoped<ChangeAccess>();
+        services.AddScoped<ChangeRules>();
+        services.AddScoped<ChangeRecipients>();
+        services.AddScoped<ChangeReader>();
+        services.AddScoped<CreateChange>();
+        services.AddScoped<EditChange>();
+        services.AddScoped<TransitionChange>();
+        services.AddScoped<Changes.Mitigations.RecordMitigation>();
+        services.AddScoped<CompleteTask>();
+        services.AddScoped<ChecklistTasks>();
+        services.AddScoped<IDomainEventHandler<ChangeTransitioned>, AddPhaseChecklist>();
+        services.AddScoped<IDomainEventHandler<ChangeTransitioned>, ReviseChangePost>();
+        services.AddScoped<IDomainEventHandler<ChangeTransitioned>, ChangeTransitionWebhook>();
+        services.AddScoped<IDomainEventHandler<ChangeAnnounced>, PostAnnouncedChange>();
+        services.AddScoped<IDomainEventHandler<ChangeAnnounced>, RequestApprovalsOfAnnouncedChange>();
     }
 
     public static void ConfigureJson(JsonSerializerOptions options)

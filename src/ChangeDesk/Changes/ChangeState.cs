@@ -1,3 +1,5 @@
+using ChangeDesk.Web;
+
 namespace ChangeDesk.Changes;
 
 public enum ChangeState
@@ -44,6 +46,18 @@ public static class ChangeStateMachine
         var (sources, target) = Transitions[action];
         to = sources.Contains(from) ? target : from;
         return sources.Contains(from);
+    }
+
+    /// <summary>The refusal of an action the state does not allow: which state it is in and what it allows.</summary>
+    public static ConflictException Refusal(string number, ChangeState state, ChangeAction action)
+    {
+        var allowed = AllowedFrom(state);
+        return new ConflictException("invalid-transition",
+            $"{number} is {EnumNames.Of(state)}: it cannot {EnumNames.Of(action)}. "
+            + (allowed.Count == 0 ? "No further action is possible." : $"Allowed now: {string.Join(", ", allowed.Select(EnumNames.Of))}."))
+        {
+            Extensions = { ["currentState"] = EnumNames.Of(state), ["allowedActions"] = allowed.Select(EnumNames.Of).ToArray() },
+        };
     }
 
     public static IReadOnlyList<ChangeAction> AllowedFrom(ChangeState state) =>

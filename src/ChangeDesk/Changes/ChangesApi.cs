@@ -1,4 +1,10 @@
 using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
+using ChangeDesk.Changes.Checklist;
+using ChangeDesk.Changes.Create;
+using ChangeDesk.Changes.Edit;
+using ChangeDesk.Changes.Mitigations;
+using ChangeDesk.Changes.Read;
+using ChangeDesk.Changes.Transition;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -20,8 +26,8 @@ public static class ChangesApi
         foreach (var action in Enum.GetValues<ChangeAction>())
         {
             var name = EnumNames.Of(action);
-            group.MapPost($"/{{id:int}}/{name}", (int id, [FromHeader(Name = "If-Match")] string? ifMatch, ChangeWorkflow workflow, CancellationToken ct) =>
-                    Transition(id, action, ifMatch, workflow, ct))
+            group.MapPost($"/{{id:int}}/{name}", (int id, [FromHeader(Name = "If-Match")] string? ifMatch, TransitionChange transition, CancellationToken ct) =>
+                    Transition(id, action, ifMatch, transition, ct))
                 .WithName($"{action}Change")
                 .WithSummary($"Lifecycle: {name} the change. Refused with 409 from a state that does not allow it. Honours If-Match.");
         }
@@ -33,29 +39,28 @@ public static class ChangesApi
     }
 
     static async Task<Ok<ChangePage>> List(
-        string? state, string? type, string? scope, string? q, Guid? tenantId, int? skip, int? top, ChangeWorkflow workflow, CancellationToken ct) =>
-        TypedResults.Ok(await workflow.ListAsync(new ChangeFilter(state, type, scope, q, tenantId, skip ?? 0, top ?? 50), ct));
+        string? state, string? type, string? scope, string? q, Guid? tenantId, int? skip, int? top, ChangeReader reader, CancellationToken ct) =>
+        TypedResults.Ok(await reader.ListAsync(new ChangeFilter(state, type, scope, q, tenantId, skip ?? 0, top ?? 50), ct));
 
-    static async Task<Created<ChangeView>> Create(ChangeInput input, ChangeWorkflow workflow, CancellationToken ct)
+    static async Task<Created<ChangeView>> Create(ChangeInput input, CreateChange create, CancellationToken ct)
     {
-        var view = await workflow.CreateAsync(input, ct);
+        var view = await create.HandleAsync(input, ct);
         return TypedResults.Created($"/api/changes/{view.Id}", view);
     }
 
-    static async Task<Ok<ChangeView>> Get(int id, ChangeWorkflow workflow, CancellationToken ct) => TypedResults.Ok(await workflow.GetAsync(id, ct));
+    static async Task<Ok<ChangeView>> Get(int id, ChangeReader reader, CancellationToken ct) => TypedResults.Ok(await reader.GetAsync(id, ct));
 
     static async Task<Ok<ChangeView>> Update(
-        int id, ChangeInput input, [FromHeader(Name = "If-Match")] string? ifMatch, ChangeWorkflow workflow, CancellationToken ct) =>
-        TypedResults.Ok(await workflow.UpdateAsync(id, input, ifMatch, ct));
+        int id, ChangeInput input, [FromHeader(Name = "If-Match")] string? ifMatch, EditChange edit, CancellationToken ct) =>
+        TypedResults.Ok(await edit.HandleAsync(id, input, ifMatch, ct));
 
-    static async Task<Ok<ChangeView>> Transition(int id, ChangeAction action, string? ifMatch, ChangeWorkflow workflow, CancellationToken ct) =>
-        TypedResults.Ok(await workflow.TransitionAsync(id, action, ifMatch, ct));
+    static async Task<Ok<ChangeView>> Transition(int id, ChangeAction action, string? ifMatch, TransitionChange transition, CancellationToken ct) =>
+        TypedResults.Ok(await transition.HandleAsync(id, action, ifMatch, ct));
 
     static async Task<Ok<ChangeView>> AddMitigation(
-        int id, MitigationInput input, [FromHeader(Name = "If-Match")] string? ifMatch, ChangeWorkflow workflow, CancellationToken ct) =>
-        TypedResults.Ok(await workflow.AddMitigationAsync(id, input.Description, input.AppliedAt, ifMatch, ct));
+        int id, MitigationInput input, [FromHeader(Name = "If-Match")] string? ifMatch, RecordMitigation record, CancellationToken ct) =>
+        TypedResults.Ok(await record.HandleAsync(id, input.Description, input.AppliedAt, ifMatch, ct));
 
-    static async Task<Ok<ChangeView>> CompleteTask(int id, Guid taskId, ChangeWorkflow workflow, CancellationToken ct) =>
-        TypedResults.Ok(await workflow.CompleteTaskAsync(id, taskId, ct));
-
+    static async Task<Ok<ChangeView>> CompleteTask(int id, Guid taskId, CompleteTask complete, CancellationToken ct) =>
+        TypedResults.Ok(await complete.HandleAsync(id, taskId, ct));
 }

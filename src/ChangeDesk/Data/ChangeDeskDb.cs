@@ -18,8 +18,12 @@ namespace ChangeDesk.Data;
 /// every write to an audited entity appends hash-chained audit records in the same transaction.
 /// Each database provider has a subclass that owns its migrations.
 /// </summary>
-public abstract partial class ChangeDeskDb(DbContextOptions options, CurrentUser user, TimeProvider clock) : DbContext(options), IDataProtectionKeyContext
+public abstract partial class ChangeDeskDb(DbContextOptions options, CurrentUser user, TimeProvider clock, IServiceProvider? eventHandlers)
+    : DbContext(options), IDataProtectionKeyContext
 {
+    /// <summary>Where the handlers of domain events are resolved: the request's scope. Null in design-time tools.</summary>
+    readonly IServiceProvider? services = eventHandlers;
+
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<User> Users => Set<User>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
@@ -91,7 +95,8 @@ public abstract partial class ChangeDeskDb(DbContextOptions options, CurrentUser
     public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
         SaveChangesAsync(acceptAllChangesOnSuccess).GetAwaiter().GetResult();
 
-    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken ct = default)
+    /// <summary>Writes the tracked changes, the bulk rows and the audit records of all of them, in one transaction.</summary>
+    async Task<int> WriteChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken ct)
     {
         BumpVersions();
         var bulkRows = bulk.Where(b => b.Rows.Count > 0).ToList();

@@ -1,4 +1,7 @@
 using ChangeDesk.Changes;
+using ChangeDesk.Changes.Create;
+using ChangeDesk.Changes.Mitigations;
+using ChangeDesk.Changes.Transition;
 using ChangeDesk.Responsibility;
 using ChangeDesk.Support;
 using ChangeDesk.Tenancy;
@@ -61,7 +64,7 @@ public static class DemoData
             var all = await db.Tenants.Select(t => t.Id).ToListAsync(ct);
             var fabrikam = await db.Tenants.Where(t => t.Name == "Fabrikam").Select(t => t.Id).SingleAsync(ct);
 
-            var portal = await w.CreateAsync(new ChangeInput
+            var portal = await w.Create.HandleAsync(new ChangeInput
             {
                 Title = "Simplified support ticket submission in the IT admin portal",
                 Description = "The IT admin portal gets a **single form** for support tickets.\n\n- Attach logs directly\n- Track status in one list\n\nAdmins must enable the new form under *Settings → Support*.",
@@ -69,9 +72,9 @@ public static class DemoData
                 Services = ["IT admin portal"], AdminActionRequired = true, AdminAction = "Enable the new support form under Settings → Support",
                 Consent = "approve", ActionRequiredBy = now + 9 * day, PlannedStart = now + 10 * day, PlannedEnd = now + 12 * day, Severity = "high",
             }, ct);
-            await w.TransitionAsync(portal.Id, ChangeAction.Announce, null, ct);
+            await w.Transition.HandleAsync(portal.Id, ChangeAction.Announce, null, ct);
 
-            await w.CreateAsync(new ChangeInput
+            await w.Create.HandleAsync(new ChangeInput
             {
                 Title = "Windows feature update (semi-annual release)",
                 Description = "The next Windows feature update ships to the managed fleet in rings.",
@@ -79,7 +82,7 @@ public static class DemoData
                 Services = ["Windows"], PlannedStart = now + 30 * day, PlannedEnd = now + 60 * day, IsMajorChange = true,
             }, ct);
 
-            var vpn = await w.CreateAsync(new ChangeInput
+            var vpn = await w.Create.HandleAsync(new ChangeInput
             {
                 Title = "Retiring the legacy VPN client",
                 Description = "The legacy VPN client is replaced by the built-in Always On VPN profile. Test your **remote access** line-of-business apps.",
@@ -87,30 +90,30 @@ public static class DemoData
                 Services = ["Remote access"], AdminActionRequired = true, AdminAction = "Move remaining users to the Always On VPN profile",
                 Consent = "acknowledge", ActionRequiredBy = now + 5 * day, PlannedStart = now + 6 * day, Severity = "high",
             }, ct);
-            await w.TransitionAsync(vpn.Id, ChangeAction.Announce, null, ct);
+            await w.Transition.HandleAsync(vpn.Id, ChangeAction.Announce, null, ct);
 
-            var hotfix = await w.CreateAsync(new ChangeInput
+            var hotfix = await w.Create.HandleAsync(new ChangeInput
             {
                 Title = "Client hotfix: Outlook search index rebuild",
                 Description = "Fixes search results missing in Outlook after the last monthly update.",
                 Type = "non-security", Scope = "m365-client", TargetsAllTenants = true, Services = ["Microsoft 365 Apps"],
                 PlannedStart = now - 2 * day, PlannedEnd = now + 3 * day,
             }, ct);
-            await w.TransitionAsync(hotfix.Id, ChangeAction.Announce, null, ct);
-            await w.TransitionAsync(hotfix.Id, ChangeAction.Start, null, ct);
+            await w.Transition.HandleAsync(hotfix.Id, ChangeAction.Announce, null, ct);
+            await w.Transition.HandleAsync(hotfix.Id, ChangeAction.Start, null, ct);
 
-            var security = await w.CreateAsync(new ChangeInput
+            var security = await w.Create.HandleAsync(new ChangeInput
             {
                 Title = "Monthly security update",
                 Description = "The monthly security release for Windows and Microsoft 365 Apps.",
                 Type = "security", Scope = "managed-service", TargetsAllTenants = true, Services = ["Windows", "Microsoft 365 Apps"],
                 PlannedStart = now - 20 * day, PlannedEnd = now - 10 * day,
             }, ct);
-            await w.TransitionAsync(security.Id, ChangeAction.Announce, null, ct);
-            await w.TransitionAsync(security.Id, ChangeAction.Start, null, ct);
-            await w.TransitionAsync(security.Id, ChangeAction.Complete, null, ct);
+            await w.Transition.HandleAsync(security.Id, ChangeAction.Announce, null, ct);
+            await w.Transition.HandleAsync(security.Id, ChangeAction.Start, null, ct);
+            await w.Transition.HandleAsync(security.Id, ChangeAction.Complete, null, ct);
 
-            var emergency = await w.CreateAsync(new ChangeInput
+            var emergency = await w.Create.HandleAsync(new ChangeInput
             {
                 Title = "Emergency: browser zero-day fix",
                 Description = "An actively exploited browser vulnerability is fixed out of band.",
@@ -118,20 +121,20 @@ public static class DemoData
                 AdminActionRequired = true, AdminAction = "Confirm no kiosk devices block browser updates", PlannedStart = now + day / 4,
                 IsEmergency = true, Severity = "critical",
             }, ct);
-            await w.AddMitigationAsync(emergency.Id, "Blocked the exploited URL pattern at the service's web filter for every tenant.", now - day / 24, null, ct);
-            await w.TransitionAsync(emergency.Id, ChangeAction.Announce, null, ct);
+            await w.Mitigate.HandleAsync(emergency.Id, "Blocked the exploited URL pattern at the service's web filter for every tenant.", now - day / 24, null, ct);
+            await w.Transition.HandleAsync(emergency.Id, ChangeAction.Announce, null, ct);
         }, ct);
 
         await As(root, "admin@fabrikam.example", async (w, _) =>
         {
-            var own = await w.CreateAsync(new ChangeInput
+            var own = await w.Create.HandleAsync(new ChangeInput
             {
                 Title = "Payroll app 4.2 upgrade",
                 Description = "Fabrikam's own payroll application moves to version 4.2.",
                 Type = "functionality", Subtype = "feature-update", Scope = "custom-software", Services = ["Payroll"],
                 PlannedStart = now + 14 * day, PlannedEnd = now + 15 * day,
             }, ct);
-            await w.TransitionAsync(own.Id, ChangeAction.Announce, null, ct);
+            await w.Transition.HandleAsync(own.Id, ChangeAction.Announce, null, ct);
         }, ct);
         await SeedSupportRequestsAsync(root, ct);
         await DemoReleases.SeedAsync(root, now, ct);
@@ -231,12 +234,16 @@ public static class DemoData
         public override DateTimeOffset GetUtcNow() => now.GetUtcNow() - ago;
     }
 
-    static async Task As(IServiceProvider root, string email, Func<ChangeWorkflow, ChangeDeskDb, Task> work, CancellationToken ct)
+    /// <summary>The use cases the demo's changes go through, as their users take them.</summary>
+    sealed record ChangeSteps(CreateChange Create, TransitionChange Transition, RecordMitigation Mitigate);
+
+    static async Task As(IServiceProvider root, string email, Func<ChangeSteps, ChangeDeskDb, Task> work, CancellationToken ct)
     {
         using var scope = root.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<ChangeDeskDb>();
+        var s = scope.ServiceProvider;
+        var db = s.GetRequiredService<ChangeDeskDb>();
         var user = await db.Users.SingleAsync(u => u.Email == email, ct);
-        scope.ServiceProvider.GetRequiredService<CurrentUser>().ActAs(user);
-        await work(scope.ServiceProvider.GetRequiredService<ChangeWorkflow>(), db);
+        s.GetRequiredService<CurrentUser>().ActAs(user);
+        await work(new ChangeSteps(s.GetRequiredService<CreateChange>(), s.GetRequiredService<TransitionChange>(), s.GetRequiredService<RecordMitigation>()), db);
     }
 }

@@ -1,4 +1,6 @@
 using ChangeDesk.Changes;
+using ChangeDesk.Changes.Create;
+using ChangeDesk.Changes.Transition;
 using ChangeDesk.Releases;
 using ChangeDesk.Releases.Calendar;
 using ChangeDesk.Signals;
@@ -53,16 +55,16 @@ public static class DemoReleases
             var s = scope.ServiceProvider;
             var db = s.GetRequiredService<ChangeDeskDb>();
             var manager = await ActAsync(s, "release@northwind.example", ct);
-            var changes = s.GetRequiredService<ChangeWorkflow>();
-            var security = await changes.CreateAsync(new ChangeInput
+            var security = await s.GetRequiredService<CreateChange>().HandleAsync(new ChangeInput
             {
                 Title = $"Security update for Windows and Microsoft 365 Apps, {start:MMMM yyyy}",
                 Description = "This month's security fixes for Windows and Microsoft 365 Apps, rolled out ring by ring in the monthly security release.",
                 Type = "security", Scope = "managed-service", TargetsAllTenants = true, Services = ["Windows", "Microsoft 365 Apps"],
                 PlannedStart = start, PlannedEnd = start.AddDays(12),
             }, ct);
-            await changes.TransitionAsync(security.Id, ChangeAction.Announce, null, ct);
-            await changes.TransitionAsync(security.Id, ChangeAction.Start, null, ct);
+            var transition = s.GetRequiredService<TransitionChange>();
+            await transition.HandleAsync(security.Id, ChangeAction.Announce, null, ct);
+            await transition.HandleAsync(security.Id, ChangeAction.Start, null, ct);
             var hotfix = await db.Changes.Where(c => c.Title.StartsWith("Client hotfix")).Select(c => c.Id).FirstAsync(ct);
 
             var year = new DateTimeOffset(now.Year, 12, 20, 0, 0, 0, TimeSpan.Zero);

@@ -9,8 +9,9 @@ using Npgsql;
 namespace ChangeDesk.Data;
 
 /// <summary>PostgreSQL, for several app instances on one database. Owns the migrations under Data/Migrations/Postgres.</summary>
-public sealed partial class PostgresChangeDeskDb(DbContextOptions<PostgresChangeDeskDb> options, CurrentUser user, TimeProvider clock)
-    : ChangeDeskDb(options, user, clock)
+public sealed partial class PostgresChangeDeskDb(
+    DbContextOptions<PostgresChangeDeskDb> options, CurrentUser user, TimeProvider clock, IServiceProvider? eventHandlers = null)
+    : ChangeDeskDb(options, user, clock, eventHandlers)
 {
     /// <summary>An arbitrary constant naming ChangeDesk's write lock among PostgreSQL advisory locks.</summary>
     internal const long WriteLock = 0x43_44_41_55_44_49_54; // "CDAUDIT"

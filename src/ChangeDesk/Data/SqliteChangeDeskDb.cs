@@ -8,8 +8,9 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace ChangeDesk.Data;
 
 /// <summary>The embedded default: one SQLite file. Owns the migrations under Data/Migrations/Sqlite.</summary>
-public sealed class SqliteChangeDeskDb(DbContextOptions<SqliteChangeDeskDb> options, CurrentUser user, TimeProvider clock)
-    : ChangeDeskDb(options, user, clock)
+public sealed class SqliteChangeDeskDb(
+    DbContextOptions<SqliteChangeDeskDb> options, CurrentUser user, TimeProvider clock, IServiceProvider? eventHandlers = null)
+    : ChangeDeskDb(options, user, clock, eventHandlers)
 {
     /// <summary>
     /// Bulk rows go in through one statement prepared on the connection's own SQLite handle and bound by position:

@@ -13,7 +13,8 @@ namespace ChangeDesk.MessageCenter;
 /// caller's transaction, so a change and its message are saved together or not at all.
 /// </summary>
 public sealed class MessagePublisher(
-    ChangeDeskDb db, MatrixService matrices, MarkdownRenderer markdown, ServiceOptions options, CurrentUser user, Notifications.Notifier notifier)
+    ChangeDeskDb db, MatrixService matrices, MarkdownRenderer markdown, ServiceOptions options, CurrentUser user, Notifications.Notifier notifier,
+    ChangeRecipients changeRecipients)
 {
     public async Task PublishAsync(Change change, ChangeType type, DateTimeOffset now, CancellationToken ct)
     {
@@ -31,7 +32,7 @@ public sealed class MessagePublisher(
             Title = content.Title, Category = content.Category, Severity = content.Severity, CreatedDateTime = now,
         };
         Apply(message, content, now);
-        var recipients = await RecipientsAsync(change, ct);
+        var recipients = await changeRecipients.OfAsync(change, ct);
         db.Messages.Add(message);
         db.AddBulk(recipients.Select(tenant => new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now, LastModifiedDateTime = now }));
         await notifier.MessagePostedAsync(message, recipients, isUpdate: false, changedFields: null, ct);
@@ -48,9 +49,10 @@ public sealed class MessagePublisher(
         var content = MessageComposer.Compose(change, await NamesAsync(change, type, ct), updated: true);
         var html = markdown.ToHtml(content.BodyMarkdown);
         var changed = MessageComposer.ChangedFields(message, content, html);
-        var recipients = await RecipientsAsync(change, ct);
+        var recipients = await changeRecipients.OfAsync(change, ct);
         var added = recipients.Except(message.Tenants.Select(t => t.TenantId)).ToList();
-        message.Tenants.RemoveAll(t => !recipients.Contains(t.TenantId));
+        var kept = recipients.ToHashSet();
+        message.Tenants.RemoveAll(t => !kept.Contains(t.TenantId));
         foreach (var tenant in added)
         {
             message.Tenants.Add(new MessageTenant { MessageId = message.Id, TenantId = tenant, PostedAt = now, LastModifiedDateTime = message.LastModifiedDateTime });
@@ -147,11 +149,6 @@ public sealed class MessagePublisher(
         message.Consent = content.Consent;
         message.LastModifiedDateTime = now;
     }
-
-    public async Task<List<Guid>> RecipientsAsync(Change change, CancellationToken ct) =>
-        change.OwnerTenantId is { } owner ? [owner]
-        : change.TargetsAllTenants ? await db.Tenants.IgnoreQueryFilters().Select(t => t.Id).ToListAsync(ct)
-        : change.Targets.Select(t => t.TenantId).ToList();
 
     async Task<MessageComposer.Names> NamesAsync(Change change, ChangeType type, CancellationToken ct)
     {

@@ -162,9 +162,23 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
     /// <summary>Queues an event for every active endpoint that wants it: the tenant's own, and the provider's.</summary>
     public async Task WebhookAsync(string eventType, Guid? tenant, int? changeId, string dedup, object data, DateTimeOffset now, CancellationToken ct)
     {
-        var endpoints = await db.WebhookEndpoints.IgnoreQueryFilters().AsNoTracking()
-            .Where(e => e.IsActive && (e.TenantId == null || e.TenantId == tenant)).ToListAsync(ct);
+        var endpoints = await EndpointsAsync(ct);
         Webhook(endpoints, eventType, tenant, changeId, dedup, data, now);
+    }
+
+    /// <summary>
+    /// Queues one event about <paramref name="tenant"/>'s (or the provider's) object that concerns other tenants too: the
+    /// provider's endpoints and <paramref name="tenant"/>'s get it once, and so does every endpoint of the other tenants.
+    /// </summary>
+    public async Task WebhookAsync(string eventType, Guid? tenant, IReadOnlyCollection<Guid> alsoTo, int? changeId, string dedup, object data, DateTimeOffset now, CancellationToken ct)
+    {
+        var endpoints = await EndpointsAsync(ct);
+        Webhook(endpoints, eventType, tenant, changeId, dedup, data, now);
+        var told = alsoTo.ToHashSet();
+        foreach (var endpoint in endpoints.Where(e => e.TenantId is { } t && t != tenant && told.Contains(t)))
+        {
+            Webhook([endpoint], eventType, endpoint.TenantId, changeId, dedup, data, now);
+        }
     }
 
     /// <summary>The same event for many tenants, with the endpoints loaded once.</summary>
@@ -177,9 +191,27 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
         }
     }
 
-    /// <summary>Every active endpoint, loaded once for an event that goes to many tenants.</summary>
-    async Task<List<WebhookEndpoint>> EndpointsAsync(CancellationToken ct) =>
-        await db.WebhookEndpoints.IgnoreQueryFilters().AsNoTracking().Where(e => e.IsActive).ToListAsync(ct);
+    /// <summary>
+    /// Every active endpoint, read once per save however many events of it go out (an announce posts, asks for approvals
+    /// and reports the transition); a save reads them again for the events after it.
+    /// </summary>
+    async Task<List<WebhookEndpoint>> EndpointsAsync(CancellationToken ct)
+    {
+        if (endpoints is null)
+        {
+            endpoints = await db.WebhookEndpoints.IgnoreQueryFilters().AsNoTracking().Where(e => e.IsActive).ToListAsync(ct);
+            db.SavedChanges += ForgetEndpoints;
+        }
+        return endpoints;
+    }
+
+    List<WebhookEndpoint>? endpoints;
+
+    void ForgetEndpoints(object? sender, Microsoft.EntityFrameworkCore.SavedChangesEventArgs e)
+    {
+        endpoints = null;
+        db.SavedChanges -= ForgetEndpoints;
+    }
 
     void Webhook(List<WebhookEndpoint> endpoints, string eventType, Guid? tenant, int? changeId, string dedup, object data, DateTimeOffset now)
     {

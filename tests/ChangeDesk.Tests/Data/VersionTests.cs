@@ -65,7 +65,7 @@ public sealed class VersionTests(ChangeDeskFactory app) : IClassFixture<ChangeDe
         await WriteChangeAsync(change.Id, c =>
         {
             c.Description = "Counted by the code.";
-            c.Version++;
+            ((ChangeDesk.Data.IVersioned)c).Version++;
         });
         Assert.Equal(3, (await rm.GetChangeAsync(change.Id)).Version);
         await WriteChangeAsync(change.Id, _ => { });

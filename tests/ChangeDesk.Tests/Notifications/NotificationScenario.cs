@@ -26,10 +26,13 @@ public sealed record ChangeSpec(IReadOnlyList<Guid> Tenants, DateTimeOffset Plan
     public DateTimeOffset? ActionRequiredBy { get; init; }
     public string? Category { get; init; }
 
+    /// <summary>Targets every tenant instead of <see cref="Tenants"/>.</summary>
+    public bool AllTenants { get; init; }
+
     public object Body => new
     {
         title = Title, description = Description, type = "functionality", subtype = "feature-update", scope = "managed-service",
-        targetTenantIds = Tenants, services = new[] { "Windows" }, plannedStart = PlannedStart,
+        targetsAllTenants = AllTenants, targetTenantIds = Tenants, services = new[] { "Windows" }, plannedStart = PlannedStart,
         adminActionRequired = AdminActionRequired, adminAction = AdminActionRequired ? "Review the new defaults" : null,
         actionRequiredBy = ActionRequiredBy, category = Category,
     };

@@ -29,7 +29,7 @@ public sealed class WebhookTests(SmtpFixture app) : IClassFixture<SmtpFixture>
             var toA = await release.AnnounceAsync(app.Spec(a));
             var toB = await release.AnnounceAsync(app.Spec(b));
 
-            await Poll.UntilAsync(() => receiver.At("/provider").Count >= 2 && receiver.At("/tenant-a").Count >= 1 && receiver.At("/tenant-b").Count >= 1,
+            await Poll.UntilAsync(() => receiver.At("/provider").Count >= 2 && receiver.At("/tenant-a").Count >= 2 && receiver.At("/tenant-b").Count >= 2,
                 what: "the events at all three endpoints");
             await Poll.UntilAsync(async () => (await providerAdmin.OutboxAsync([provider.Endpoint.Id.ToString(), hookA.Endpoint.Id.ToString(), hookB.Endpoint.Id.ToString()],
                 "pending", Channels.Webhook)).Count == 0, what: "no webhook left to send");
@@ -40,23 +40,28 @@ public sealed class WebhookTests(SmtpFixture app) : IClassFixture<SmtpFixture>
             Assert.Equal(
                 new[] { (toA.MessageId, a.Tenant.Id), (toB.MessageId, b.Tenant.Id) }.Order(),
                 atProvider.Select(r => (r.Json.GetProperty("data").GetProperty("messageId").GetString(), r.Json.GetProperty("data").GetProperty("tenantId").GetGuid())).Order());
-            // Each tenant's endpoint (all events) gets its own post only; the provider's change.transitioned is not theirs.
-            var atA = Assert.Single(receiver.At("/tenant-a"));
-            Assert.Equal(WebhookEvents.MessagePosted, atA.Type);
+            // Each tenant's endpoint (all events) gets its own post and the announce of the change told to it, nothing of the other's.
+            var atA = Assert.Single(receiver.At("/tenant-a"), r => r.Type == WebhookEvents.MessagePosted);
             Assert.Equal(toA.MessageId, atA.Json.GetProperty("data").GetProperty("messageId").GetString());
             Assert.Equal(a.Tenant.Id, atA.Json.GetProperty("data").GetProperty("tenantId").GetGuid());
             Assert.Equal(toA.Title, atA.Json.GetProperty("data").GetProperty("title").GetString());
-            var atB = Assert.Single(receiver.At("/tenant-b"));
+            var atB = Assert.Single(receiver.At("/tenant-b"), r => r.Type == WebhookEvents.MessagePosted);
             Assert.Equal(toB.MessageId, atB.Json.GetProperty("data").GetProperty("messageId").GetString());
+            var transitionA = Assert.Single(receiver.At("/tenant-a"), r => r.Type == WebhookEvents.ChangeTransitioned);
+            var transitionB = Assert.Single(receiver.At("/tenant-b"), r => r.Type == WebhookEvents.ChangeTransitioned);
+            Assert.Equal(2, receiver.At("/tenant-a").Count);
+            Assert.Equal(2, receiver.At("/tenant-b").Count);
+            Assert.Equal((toA.Id, "announce"), (transitionA.Json.GetProperty("data").GetProperty("changeId").GetInt32(), transitionA.Json.GetProperty("data").GetProperty("action").GetString()));
+            Assert.Equal(toB.Id, transitionB.Json.GetProperty("data").GetProperty("changeId").GetInt32());
 
-            foreach (var (hook, requests) in new[] { (provider, atProvider), (hookA, [atA]), (hookB, [atB]) })
+            foreach (var (hook, requests) in new[] { (provider, atProvider), (hookA, [atA, transitionA]), (hookB, [atB, transitionB]) })
             {
                 foreach (var request in requests)
                 {
                     AssertSigned(request, hook.Secret);
                 }
             }
-            Assert.Equal(atProvider.Count + 2, receiver.All.Select(r => r.Header("webhook-id")).Distinct().Count());
+            Assert.Equal(atProvider.Count + 4, receiver.All.Select(r => r.Header("webhook-id")).Distinct().Count());
             // A signature made with another endpoint's secret does not verify.
             Assert.False(SignatureVerifies(atA, hookB.Secret));
         }
@@ -65,6 +70,45 @@ public sealed class WebhookTests(SmtpFixture app) : IClassFixture<SmtpFixture>
             await DeleteAsync(providerAdmin, provider);
             await DeleteAsync(a.Admin, hookA);
             await DeleteAsync(b.Admin, hookB);
+        }
+    }
+
+    [Fact]
+    public async Task ATenantsEndpointHearsEachStepOfAnAllTenantChangeButNotOfADraft()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var providerAdmin = await app.CreateUserAsync(Role.ProviderAdmin);
+        var release = await app.CreateUserAsync(Role.ReleaseManager);
+        var tenant = await app.TenantAsync(1);
+        var hook = await RegisterAsync(tenant.Admin, receiver.Url("/tenant"), WebhookEvents.ChangeTransitioned);
+        var providerHook = await RegisterAsync(providerAdmin, receiver.Url("/provider"), WebhookEvents.ChangeTransitioned);
+        try
+        {
+            var everyone = new ChangeSpec([], app.Clock.GetUtcNow().AddDays(7));
+            var change = await release.CreateChangeAsync(everyone with { AllTenants = true });
+            var dropped = await release.CreateChangeAsync(everyone with { AllTenants = true });
+            await Expect.StatusAsync(await release.PostJsonAsync($"/api/changes/{dropped.Id}/cancel"), 200);
+            await Expect.StatusAsync(await release.PostJsonAsync($"/api/changes/{change.Id}/announce"), 200);
+            await Expect.StatusAsync(await release.PostJsonAsync($"/api/changes/{change.Id}/start"), 200);
+
+            await Poll.UntilAsync(() => receiver.At("/tenant").Count >= 2 && receiver.At("/provider").Count >= 3, what: "the transitions at both endpoints");
+            await Poll.UntilAsync(async () => (await providerAdmin.OutboxAsync([hook.Endpoint.Id.ToString(), providerHook.Endpoint.Id.ToString()],
+                "pending", Channels.Webhook)).Count == 0, what: "no webhook left to send");
+
+            static (int, string?, string?) Step(ReceivedHook r) =>
+                (r.Json.GetProperty("data").GetProperty("changeId").GetInt32(), r.Json.GetProperty("data").GetProperty("action").GetString(),
+                    r.Json.GetProperty("data").GetProperty("state").GetString());
+            // The tenant was told of the change it is targeted by (as one of all tenants), never of the draft it never saw.
+            Assert.Equal([(change.Id, "announce", "announced"), (change.Id, "start", "in-progress")], receiver.At("/tenant").Select(Step).Order());
+            Assert.All(receiver.At("/tenant"), r => AssertSigned(r, hook.Secret));
+            // The provider hears of every step, the draft's cancellation included.
+            Assert.Equal([(change.Id, "announce", "announced"), (change.Id, "start", "in-progress"), (dropped.Id, "cancel", "cancelled")],
+                receiver.At("/provider").Select(Step).Order());
+        }
+        finally
+        {
+            await DeleteAsync(tenant.Admin, hook);
+            await DeleteAsync(providerAdmin, providerHook);
         }
     }
 

@@ -9,7 +9,8 @@ using Microsoft.EntityFrameworkCore;
 namespace ChangeDesk.Changes.Pages;
 
 public sealed class DetailModel(
-    ChangeWorkflow workflow, AuditTrail audit, MatrixService matrices, ChangeDeskDb db, Approvals.ApprovalService approvals, Support.SupportRequestReader support) : PageModel
+    Read.ChangeReader reader, Transition.TransitionChange transition, Mitigations.RecordMitigation recordMitigation, Checklist.CompleteTask completeTask,
+    AuditTrail audit, MatrixService matrices, ChangeDeskDb db, Approvals.ApprovalService approvals, Support.SupportRequestReader support) : PageModel
 {
     [BindProperty(SupportsGet = true)] public int Id { get; set; }
 
@@ -44,21 +45,21 @@ public sealed class DetailModel(
             {
                 throw ValidationFailedException.For("action", $"Unknown action '{action}'.");
             }
-            await workflow.TransitionAsync(Id, a, EntityTags.Of(version), ct);
+            await transition.HandleAsync(Id, a, EntityTags.Of(version), ct);
             return $"Done: {Display.Label(a)}.";
         }, ct);
 
     public Task<IActionResult> OnPostMitigationAsync(string? mitigation, int version, CancellationToken ct) =>
         Act(async () =>
         {
-            await workflow.AddMitigationAsync(Id, mitigation, null, EntityTags.Of(version), ct);
+            await recordMitigation.HandleAsync(Id, mitigation, null, EntityTags.Of(version), ct);
             return "Mitigation recorded.";
         }, ct);
 
     public Task<IActionResult> OnPostCompleteAsync(Guid taskId, CancellationToken ct) =>
         Act(async () =>
         {
-            await workflow.CompleteTaskAsync(Id, taskId, ct);
+            await completeTask.HandleAsync(Id, taskId, ct);
             return "Task marked done.";
         }, ct);
 
@@ -82,7 +83,7 @@ public sealed class DetailModel(
     {
         try
         {
-            Change = await workflow.GetAsync(Id, ct);
+            Change = await reader.GetAsync(Id, ct);
         }
         catch (NotFoundException)
         {

@@ -54,7 +54,8 @@ public sealed class ChangeForm
     };
 }
 
-public sealed class EditModel(ChangeWorkflow workflow, MatrixService matrices, Accounts accounts, ChangeDeskDb db, CurrentUser me) : PageModel
+public sealed class EditModel(
+    Read.ChangeReader reader, Create.CreateChange create, Edit.EditChange edit, Transition.TransitionChange transition, MatrixService matrices, Accounts accounts, ChangeDeskDb db, CurrentUser me) : PageModel
 {
     [BindProperty(SupportsGet = true)] public int? Id { get; set; }
     [BindProperty] public ChangeForm Form { get; set; } = new();
@@ -72,7 +73,7 @@ public sealed class EditModel(ChangeWorkflow workflow, MatrixService matrices, A
         {
             try
             {
-                var change = await workflow.GetAsync(id, ct);
+                var change = await reader.GetAsync(id, ct);
                 if (!change.CanEdit)
                 {
                     return Forbid();
@@ -101,14 +102,14 @@ public sealed class EditModel(ChangeWorkflow workflow, MatrixService matrices, A
         try
         {
             var saved = Id is { } id
-                ? await workflow.UpdateAsync(id, input, EntityTags.Of(Form.Version), ct)
-                : await workflow.CreateAsync(input, ct);
+                ? await edit.HandleAsync(id, input, EntityTags.Of(Form.Version), ct)
+                : await create.HandleAsync(input, ct);
             Id = saved.Id;
             Form.Version = saved.Version;
             wasSaved = true;
             if (intent == "announce" && saved.State == ChangeState.Draft)
             {
-                await workflow.TransitionAsync(saved.Id, ChangeAction.Announce, EntityTags.Of(saved.Version), ct);
+                await transition.HandleAsync(saved.Id, ChangeAction.Announce, EntityTags.Of(saved.Version), ct);
                 TempData["message"] = $"{saved.Number} saved and announced.";
             }
             else
@@ -131,7 +132,7 @@ public sealed class EditModel(ChangeWorkflow workflow, MatrixService matrices, A
                 // The draft was saved; only the announcement was refused.
                 Error = $"Saved as a draft, but not announced: {Error}";
             }
-            IsDraft = Id is null || (await workflow.GetAsync(Id.Value, ct)).State == ChangeState.Draft;
+            IsDraft = Id is null || (await reader.GetAsync(Id.Value, ct)).State == ChangeState.Draft;
             await LoadListsAsync(ct);
             return Page();
         }

@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ChangeDesk.Changes.Pages;
 
-public sealed class ListModel(ChangeWorkflow workflow, MatrixService matrices, ChangeDeskDb db, CurrentUser me) : PageModel
+public sealed class ListModel(Read.ChangeReader reader, MatrixService matrices, ChangeDeskDb db, CurrentUser me) : PageModel
 {
     [BindProperty(SupportsGet = true)] public string? Q { get; set; }
     [BindProperty(SupportsGet = true)] public string? State { get; set; }
@@ -30,7 +30,7 @@ public sealed class ListModel(ChangeWorkflow workflow, MatrixService matrices, C
         TenantNames = await db.Tenants.ToDictionaryAsync(t => t.Id, t => t.Name, ct);
         try
         {
-            Results = await workflow.ListAsync(new ChangeFilter(State, Type, Scope, Q, null, Math.Max(0, Skip), 50), ct);
+            Results = await reader.ListAsync(new ChangeFilter(State, Type, Scope, Q, null, Math.Max(0, Skip), 50), ct);
         }
         catch (ProblemException e)
         {
