@@ -1,6 +1,6 @@
-using ChangeDesk.Data;
 using ChangeDesk.Audit;
 using ChangeDesk.Changes;
+using ChangeDesk.Data;
 
 namespace ChangeDesk.Approvals;
 
@@ -20,7 +20,8 @@ public sealed class ChangeApproval : IAudited, IVersioned
     public int ChangeId { get; init; }
     public Guid TenantId { get; init; }
     public Consent Kind { get; init; }
-    public ApprovalState State { get; set; }
+    /// <summary>Moves only through <see cref="Decide"/>, <see cref="Expire"/> and <see cref="MoveDeadline"/>.</summary>
+    public ApprovalState State { get; private set; } = ApprovalState.Pending;
     public DateTimeOffset? Deadline { get; set; }
     public DateTimeOffset RequestedAt { get; init; }
     public DateTimeOffset? DecidedAt { get; set; }
@@ -44,6 +45,39 @@ public sealed class ChangeApproval : IAudited, IVersioned
     int? IAudited.AuditChangeId => ChangeId;
 
     public bool IsSatisfied => State is ApprovalState.Approved or ApprovalState.Acknowledged;
+
+    /// <summary>Records the tenant's answer (approved, acknowledged or declined), by whom and why.</summary>
+    public void Decide(ApprovalState answer, DateTimeOffset now, Guid? byId, string byName, string? onBehalfOf, string? reason)
+    {
+        State = answer;
+        DecidedAt = now;
+        DecidedById = byId;
+        DecidedByName = byName;
+        OnBehalfOf = onBehalfOf;
+        Reason = reason;
+    }
+
+    /// <summary>The deadline passed without an answer: escalated to the tenant's admins.</summary>
+    public void Expire(DateTimeOffset now)
+    {
+        State = ApprovalState.Expired;
+        EscalatedAt = now;
+    }
+
+    /// <summary>
+    /// The change's deadline moved: reminders start over, and an expired approval whose new deadline is still ahead
+    /// (or gone) waits for an answer again.
+    /// </summary>
+    public void MoveDeadline(DateTimeOffset? deadline, DateTimeOffset now)
+    {
+        Deadline = deadline;
+        RemindersSent = [];
+        if (State == ApprovalState.Expired && (deadline is null || deadline > now))
+        {
+            State = ApprovalState.Pending;
+            EscalatedAt = null;
+        }
+    }
 }
 
 /// <summary>A person a tenant names to approve changes, with an optional delegate for when they are away.</summary>

@@ -72,8 +72,7 @@ public sealed class ApprovalJob(IServiceScopeFactory scopes, ApprovalOptions opt
         var dedup = $"{approval.Id}:v{approval.Version + 1}";
         if (now >= deadline)
         {
-            approval.State = ApprovalState.Expired;
-            approval.EscalatedAt = now;
+            approval.Expire(now);
             var email = EmailTemplates.ApprovalReminder(message, tenantName, kind, deadline, link, overdue: true);
             foreach (var admin in await AdminsAsync(db, approval.TenantId, ct))
             {

@@ -1,4 +1,3 @@
-using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Changes;
 using ChangeDesk.Data;
 using ChangeDesk.MessageCenter;
@@ -7,6 +6,7 @@ using ChangeDesk.Responsibility;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.EntityFrameworkCore;
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 
 namespace ChangeDesk.Approvals;
 
@@ -48,7 +48,11 @@ public sealed class ApprovalService(
         var requested = tenants.Except(approvals.Select(a => a.TenantId)).ToList();
         db.AddBulk(requested.Select(tenant => new ChangeApproval
         {
-            ChangeId = change.Id, TenantId = tenant, Kind = change.Consent, State = ApprovalState.Pending, Deadline = change.ActionRequiredBy, RequestedAt = now,
+            ChangeId = change.Id,
+            TenantId = tenant,
+            Kind = change.Consent,
+            Deadline = change.ActionRequiredBy,
+            RequestedAt = now,
         }));
         await notifier.WebhooksAsync(WebhookEvents.ApprovalRequested, requested.Select(tenant => ((Guid?)tenant, (int?)change.Id, $"{change.Id}:{tenant}",
             (object)new { changeId = change.Id, changeNumber = change.Number, tenantId = tenant, kind = EnumNames.Of(change.Consent), deadline = change.ActionRequiredBy })), now, ct);
@@ -60,13 +64,7 @@ public sealed class ApprovalService(
         var approvals = await db.ChangeApprovals.IgnoreQueryFilters().Where(a => a.ChangeId == change.Id).ToListAsync(ct);
         foreach (var a in approvals.Where(a => a.Deadline != change.ActionRequiredBy))
         {
-            a.Deadline = change.ActionRequiredBy;
-            a.RemindersSent = [];
-            if (a.State == ApprovalState.Expired && (change.ActionRequiredBy is null || change.ActionRequiredBy > clock.GetUtcNow()))
-            {
-                a.State = ApprovalState.Pending;
-                a.EscalatedAt = null;
-            }
+            a.MoveDeadline(change.ActionRequiredBy, clock.GetUtcNow());
         }
     }
 
@@ -178,12 +176,7 @@ public sealed class ApprovalService(
             throw ValidationFailedException.For("reason", "The reason must be 2,000 characters or fewer.");
         }
         var now = clock.GetUtcNow();
-        approval.State = target;
-        approval.DecidedAt = now;
-        approval.DecidedById = user.Id;
-        approval.DecidedByName = user.Name;
-        approval.OnBehalfOf = onBehalfOf;
-        approval.Reason = reason;
+        approval.Decide(target, now, user.Id, user.Name, onBehalfOf, reason);
         var task = await db.ChecklistTasks.FirstOrDefaultAsync(t => t.ChangeId == changeId && t.TenantId == tenant && t.Phase == Phase.Before
             && (t.Text == "Approve the change" || t.Text == "Acknowledge the change") && t.CompletedAt == null, ct);
         if (task is not null && target != ApprovalState.Declined)

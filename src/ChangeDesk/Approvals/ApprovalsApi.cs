@@ -1,6 +1,6 @@
+using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
-using ChangeDesk.Tenancy;
 
 namespace ChangeDesk.Approvals;
 

@@ -46,7 +46,8 @@ public sealed class SupportRequest : IAudited, IVersioned
     public required string ContactEmail { get; set; }
     public string? ContactPhone { get; set; }
 
-    public SupportState State { get; set; }
+    /// <summary>Moves only through <see cref="Take"/>, <see cref="CustomerCommented"/> and <see cref="AutoClose"/>.</summary>
+    public SupportState State { get; private set; } = SupportState.New;
     public Guid? AssigneeId { get; set; }
     public string? AssigneeName { get; set; }
 
@@ -80,6 +81,43 @@ public sealed class SupportRequest : IAudited, IVersioned
             text = text[Prefix.Length..];
         }
         return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out number) && number > 0;
+    }
+
+    /// <summary>
+    /// Takes a lifecycle step <see cref="SupportStateMachine"/> allows the side, with its dates; returns the state it
+    /// left, or false when the step is not allowed from here.
+    /// </summary>
+    public bool Take(SupportAction action, Party by, DateTimeOffset now, out SupportState before)
+    {
+        before = State;
+        if (!SupportStateMachine.TryNext(State, action, by, out var next))
+        {
+            return false;
+        }
+        State = next;
+        switch (action)
+        {
+            case SupportAction.Resolve:
+                ResolvedAt = now;
+                break;
+            case SupportAction.Reopen:
+                ResolvedAt = null;
+                break;
+            case SupportAction.Close:
+                ClosedAt = now;
+                break;
+        }
+        return true;
+    }
+
+    /// <summary>A customer's comment hands a request that waited on the customer back to support.</summary>
+    public void CustomerCommented() => State = SupportStateMachine.AfterCustomerComment(State);
+
+    /// <summary>Closes a request resolved long enough ago, as if the customer had closed it.</summary>
+    public void AutoClose(DateTimeOffset now)
+    {
+        State = SupportState.Closed;
+        ClosedAt = now;
     }
 
     /// <summary>Records a write the tenant can see: a new version (and ETag) and the time of the change.</summary>

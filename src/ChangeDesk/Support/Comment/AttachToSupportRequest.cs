@@ -39,8 +39,16 @@ public sealed class AttachToSupportRequest(ChangeDeskDb db, CurrentUser user, Ti
             }
             db.SupportAttachments.Add(new SupportAttachment
             {
-                RequestId = request.Id, TenantId = request.TenantId, FileName = accepted.FileName, ContentType = accepted.ContentType, Size = content.LongLength,
-                Content = content, UploadedByParty = party, UploadedById = user.Id, UploadedByName = user.Name, UploadedAt = now,
+                RequestId = request.Id,
+                TenantId = request.TenantId,
+                FileName = accepted.FileName,
+                ContentType = accepted.ContentType,
+                Size = content.LongLength,
+                Content = content,
+                UploadedByParty = party,
+                UploadedById = user.Id,
+                UploadedByName = user.Name,
+                UploadedAt = now,
             });
             request.Touch(now);
         }, ct);

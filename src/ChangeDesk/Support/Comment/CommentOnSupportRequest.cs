@@ -46,7 +46,7 @@ public sealed class CommentOnSupportRequest(ChangeDeskDb db, CurrentUser user, T
             }
             else
             {
-                request.State = SupportStateMachine.AfterCustomerComment(request.State);
+                request.CustomerCommented();
             }
             request.Touch(now);
             await notify.CommentedAsync(request, comment, before, now, ct);

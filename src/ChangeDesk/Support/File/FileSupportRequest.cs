@@ -18,6 +18,8 @@ public sealed class FileSupportRequest(
 
     public async Task<SupportRequestView> HandleAsync(SupportRequestInput input, CancellationToken ct = default)
     {
+        // The same bounds as the API's, for the pages that call this too.
+        InputBounds.Check(input);
         if (!MayFile(user))
         {
             throw new ForbiddenException($"Your role ({user.Role?.Name() ?? "none"}) cannot file support requests: a tenant's admins file them for their tenant.");
@@ -45,10 +47,21 @@ public sealed class FileSupportRequest(
             var now = clock.GetUtcNow();
             var filed = new SupportRequest
             {
-                Number = number, TenantId = tenant, Title = valid.Title, Description = valid.Description, Severity = valid.Severity,
-                AffectedUsers = valid.AffectedUsers, ChangeId = valid.ChangeId, ReleaseId = valid.ReleaseId,
-                ContactName = valid.ContactName, ContactEmail = valid.ContactEmail, ContactPhone = valid.ContactPhone,
-                State = SupportState.New, CreatedById = user.Id ?? Guid.Empty, CreatedByName = user.Name, CreatedAt = now, UpdatedAt = now,
+                Number = number,
+                TenantId = tenant,
+                Title = valid.Title,
+                Description = valid.Description,
+                Severity = valid.Severity,
+                AffectedUsers = valid.AffectedUsers,
+                ChangeId = valid.ChangeId,
+                ReleaseId = valid.ReleaseId,
+                ContactName = valid.ContactName,
+                ContactEmail = valid.ContactEmail,
+                ContactPhone = valid.ContactPhone,
+                CreatedById = user.Id ?? Guid.Empty,
+                CreatedByName = user.Name,
+                CreatedAt = now,
+                UpdatedAt = now,
                 FirstResponseDueAt = FirstResponsePolicy.DueAt(now, valid.Severity, options.FirstResponseHours),
             };
             db.SupportRequests.Add(filed);

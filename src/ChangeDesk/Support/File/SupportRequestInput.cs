@@ -1,6 +1,6 @@
-using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using System.Text.RegularExpressions;
 using ChangeDesk.Web;
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 
 namespace ChangeDesk.Support;
 

@@ -22,8 +22,7 @@ public sealed class AutoCloseSupportRequest(ChangeDeskDb db, TimeProvider clock,
                 return false;
             }
             var before = request.State;
-            request.State = SupportState.Closed;
-            request.ClosedAt = now;
+            request.AutoClose(now);
             request.Touch(now);
             await notify.TransitionedAsync(request, SupportAction.Close, before, null, now, ct, automatic: true);
             db.AuditOperation = $"Close support request {request.Reference} {options.AutoCloseDays} days after it was resolved";

@@ -26,7 +26,7 @@ public sealed class TransitionSupportRequest(ChangeDeskDb db, CurrentUser user, 
                     ? $"Only the provider's support engineers can {Verb(action)} a support request."
                     : $"Only the admins of the tenant that filed {request.Reference} can {Verb(action)} it.");
             }
-            if (!SupportStateMachine.TryNext(request.State, action, by, out var next))
+            if (!SupportStateMachine.TryNext(request.State, action, by, out _))
             {
                 var allowed = SupportStateMachine.AllowedFrom(request.State, by);
                 throw new ConflictException("invalid-transition",
@@ -41,20 +41,7 @@ public sealed class TransitionSupportRequest(ChangeDeskDb db, CurrentUser user, 
             {
                 throw ValidationFailedException.For("comment", $"A comment must be {SupportComment.MaxBody:N0} characters or fewer.");
             }
-            var before = request.State;
-            request.State = next;
-            switch (action)
-            {
-                case SupportAction.Resolve:
-                    request.ResolvedAt = now;
-                    break;
-                case SupportAction.Reopen:
-                    request.ResolvedAt = null;
-                    break;
-                case SupportAction.Close:
-                    request.ClosedAt = now;
-                    break;
-            }
+            request.Take(action, by, now, out var before);
             if (by == Party.Provider)
             {
                 request.FirstResponseAt ??= now;
