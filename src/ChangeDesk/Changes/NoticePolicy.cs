@@ -1,3 +1,5 @@
+using ChangeDesk.Web;
+
 namespace ChangeDesk.Changes;
 
 /// <summary>
@@ -45,4 +47,21 @@ public static class NoticePolicy
 public sealed record NoticeDecision(bool IsAllowed, DateTimeOffset? EarliestAllowedStart)
 {
     public static NoticeDecision Allowed { get; } = new(true, null);
+
+    /// <summary>Refuses (<c>422 notice-period</c>) a change announced with less notice than its type requires, naming the earliest start.</summary>
+    public void EnsureAllowed(string typeName, int noticeDays)
+    {
+        if (IsAllowed)
+        {
+            return;
+        }
+        var earliest = EarliestAllowedStart!.Value;
+        throw new RuleViolationException("notice-period", "Too little notice for a change that requires admin action.",
+            $"A {typeName.ToLowerInvariant()} change that requires administrator action must be announced {noticeDays} days before it starts. "
+            + $"The earliest allowed start is {earliest:yyyy-MM-dd HH:mm} UTC; move the planned start to then or later, or mark the change as an emergency.")
+        {
+            Extensions = { ["earliestAllowedStart"] = earliest, ["noticeDays"] = noticeDays },
+            Errors = { ["plannedStart"] = [$"Must be {earliest:yyyy-MM-dd HH:mm} UTC or later ({noticeDays} days' notice)."] },
+        };
+    }
 }
