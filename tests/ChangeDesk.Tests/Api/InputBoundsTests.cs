@@ -270,6 +270,25 @@ public sealed class InputBoundsTests(ChangeDeskFactory app) : IClassFixture<Chan
     }
 
     [Fact]
+    public async Task APageFormIsBoundedAsTheApiIsAndStoresNothingOverTheLimit()
+    {
+        var (_, admin) = await app.CreateTenantWithAdminAsync();
+        using var browser = await app.SignInWithCookieAsync(admin);
+        var token = await CookieSession.FormTokenAsync(browser, "/account/notifications");
+
+        var response = await browser.PostAsync("/account/notifications?handler=Mine", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["mode"] = "immediate",
+            ["services"] = string.Join(",", Enumerable.Range(0, 101).Select(i => $"service{i}")),
+            ["__RequestVerificationToken"] = token,
+        }), Ct);
+
+        await Expect.StatusAsync(response, 200);
+        Assert.Contains("may have at most 100 entries (it has 101)", await response.Content.ReadAsStringAsync(Ct));
+        Assert.Empty((await admin.GetJsonAsync<JsonElement>("/api/notifications/preferences")).GetProperty("services").EnumerateArray());
+    }
+
+    [Fact]
     public async Task TheOpenApiDocumentShowsTheEnforcedLimits()
     {
         using var anonymous = app.CreateClient();
@@ -287,8 +306,13 @@ public sealed class InputBoundsTests(ChangeDeskFactory app) : IClassFixture<Chan
 
     static object Preference(string[]? services = null, string[]? categories = null, string? email = null) => new
     {
-        mode = (string?)null, categories = categories ?? [], severities = Array.Empty<string>(), services = services ?? [],
-        majorChangesOnly = false, allUpdates = true, email,
+        mode = (string?)null,
+        categories = categories ?? [],
+        severities = Array.Empty<string>(),
+        services = services ?? [],
+        majorChangesOnly = false,
+        allUpdates = true,
+        email,
     };
 
     Task<int> PreferencesOfAsync(TestUser user) =>

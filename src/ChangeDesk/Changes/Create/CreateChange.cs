@@ -1,6 +1,7 @@
 using ChangeDesk.Changes.Read;
 using ChangeDesk.Data;
 using ChangeDesk.Tenancy;
+using ChangeDesk.Web;
 
 namespace ChangeDesk.Changes.Create;
 
@@ -9,6 +10,8 @@ public sealed class CreateChange(ChangeDeskDb db, CurrentUser user, ChangeAccess
 {
     public async Task<ChangeView> HandleAsync(ChangeInput input, CancellationToken ct = default)
     {
+        // The same bounds as the API's, for the pages that call this too.
+        InputBounds.Check(input);
         var created = await db.WriteAsync("Create change", async () =>
         {
             access.EnsureCanAuthor();
@@ -19,8 +22,13 @@ public sealed class CreateChange(ChangeDeskDb db, CurrentUser user, ChangeAccess
             var now = clock.GetUtcNow();
             var change = new Change
             {
-                Title = valid.Title, TypeKey = valid.Type.Key, Subtype = valid.Subtype, OwnerTenantId = ownerTenant,
-                CreatedById = user.Id ?? Guid.Empty, CreatedAt = now, UpdatedAt = now,
+                Title = valid.Title,
+                TypeKey = valid.Type.Key,
+                Subtype = valid.Subtype,
+                OwnerTenantId = ownerTenant,
+                CreatedById = user.Id ?? Guid.Empty,
+                CreatedAt = now,
+                UpdatedAt = now,
             };
             change.Describe(valid);
             db.Changes.Add(change);

@@ -17,6 +17,8 @@ public sealed class EditChange(
 {
     public async Task<ChangeView> HandleAsync(int id, ChangeInput input, string? ifMatch, CancellationToken ct = default)
     {
+        // The same bounds as the API's, for the pages that call this too.
+        InputBounds.Check(input);
         await db.WriteAsync("Edit change", async () =>
         {
             var change = await access.LoadAsync(id, tracking: true, ct);

@@ -43,6 +43,8 @@ public sealed class ExtraAddresses(
 
     public Task<AddressView> AddAsync(PreferenceInput input, CancellationToken ct)
     {
+        // The same bounds as the API's, for the pages that call this too.
+        InputBounds.Check(input);
         var tenant = TenantAdminTenant();
         var email = input.Email?.Trim().ToLowerInvariant() ?? "";
         // MailAddress also accepts "Name <addr>" and "name addr@host" (reading a display name): only a bare

@@ -1,8 +1,10 @@
-using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
+using System.Globalization;
 using ChangeDesk.Data;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.EntityFrameworkCore;
+
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 
 namespace ChangeDesk.Notifications.Digests;
 
@@ -24,6 +26,8 @@ public sealed class DigestSettings(ChangeDeskDb db, CurrentUser user)
 
     public Task<TenantSettingsView> SetAsync(TenantSettingsInput input, CancellationToken ct)
     {
+        // The same bounds as the API's, for the pages that call this too.
+        InputBounds.Check(input);
         var tenant = user.Is(Role.TenantAdmin) && user.TenantId is { } t ? t : throw new ForbiddenException("Only a tenant admin manages the tenant's email settings.");
         var errors = new Dictionary<string, string[]>();
         var zone = string.IsNullOrWhiteSpace(input.TimeZone) ? "UTC" : input.TimeZone.Trim();
@@ -59,5 +63,5 @@ public sealed class DigestSettings(ChangeDeskDb db, CurrentUser user)
         }, ct);
     }
 
-    static TenantSettingsView View(TenantNotificationSettings s) => new(s.TenantId, s.TimeZone, s.DigestTime.ToString("HH:mm"), s.WeeklyDigestDay);
+    static TenantSettingsView View(TenantNotificationSettings s) => new(s.TenantId, s.TimeZone, s.DigestTime.ToString("HH:mm", CultureInfo.InvariantCulture), s.WeeklyDigestDay);
 }

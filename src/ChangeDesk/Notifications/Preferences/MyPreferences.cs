@@ -1,9 +1,10 @@
-using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Data;
 using ChangeDesk.MessageCenter;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.EntityFrameworkCore;
+
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 
 namespace ChangeDesk.Notifications.Preferences;
 
@@ -70,6 +71,8 @@ public sealed class MyPreferences(ChangeDeskDb db, CurrentUser user)
 
     public Task<PreferenceView> SetAsync(PreferenceInput input, CancellationToken ct)
     {
+        // The same bounds as the API's, for the pages that call this too.
+        InputBounds.Check(input);
         var me = Me;
         // Read and write in one transaction, which holds the write lock on both databases: a first save made twice at
         // once then finds the row the other inserted instead of inserting a second one.

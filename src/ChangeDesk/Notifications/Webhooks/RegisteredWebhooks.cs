@@ -1,8 +1,9 @@
-using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Data;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.EntityFrameworkCore;
+
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 
 namespace ChangeDesk.Notifications.Webhooks;
 
@@ -38,6 +39,8 @@ public sealed class RegisteredWebhooks(ChangeDeskDb db, CurrentUser user, TimePr
 
     public async Task<CreatedWebhook> AddAsync(WebhookInput input, CancellationToken ct)
     {
+        // The same bounds as the API's, for the pages that call this too.
+        InputBounds.Check(input);
         EnsureRights();
         var errors = new Dictionary<string, string[]>();
         if (!Uri.TryCreate(input.Url?.Trim(), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
@@ -59,8 +62,12 @@ public sealed class RegisteredWebhooks(ChangeDeskDb db, CurrentUser user, TimePr
         }
         var endpoint = new WebhookEndpoint
         {
-            TenantId = user.IsProvider ? null : user.TenantId, Url = url!.ToString(), Description = input.Description?.Trim() ?? "", Events = events,
-            Secret = WebhookEndpoint.NewSecret(), CreatedAt = clock.GetUtcNow(),
+            TenantId = user.IsProvider ? null : user.TenantId,
+            Url = url!.ToString(),
+            Description = input.Description?.Trim() ?? "",
+            Events = events,
+            Secret = WebhookEndpoint.NewSecret(),
+            CreatedAt = clock.GetUtcNow(),
         };
         await db.WriteAsync("Register webhook", () =>
         {
@@ -97,16 +104,24 @@ public sealed class RegisteredWebhooks(ChangeDeskDb db, CurrentUser user, TimePr
     public Task RemoveAsync(Guid id, CancellationToken ct) =>
         db.WriteAsync("Delete webhook", async () => db.WebhookEndpoints.Remove(await OwnEndpointAsync(id, ct)), ct);
 
+    static readonly System.Text.Json.JsonSerializerOptions PingJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     public Task SendTestAsync(Guid id, CancellationToken ct) => db.WriteAsync("Send test webhook", async () =>
     {
         var endpoint = await OwnEndpointAsync(id, ct);
         var now = clock.GetUtcNow();
         var payload = System.Text.Json.JsonSerializer.Serialize(new { type = WebhookEvents.Ping, timestamp = now, data = new { endpointId = endpoint.Id, message = "Test event from ChangeDesk" } },
-            new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+            PingJson);
         db.Outbox.Add(new OutboxMessage
         {
-            Channel = Channels.Webhook, EventType = WebhookEvents.Ping, Recipient = endpoint.Id.ToString(), TenantId = endpoint.TenantId,
-            Body = payload, DedupKey = $"webhook:ping:{Guid.NewGuid():n}", CreatedAt = now, DueAt = now,
+            Channel = Channels.Webhook,
+            EventType = WebhookEvents.Ping,
+            Recipient = endpoint.Id.ToString(),
+            TenantId = endpoint.TenantId,
+            Body = payload,
+            DedupKey = $"webhook:ping:{Guid.NewGuid():n}",
+            CreatedAt = now,
+            DueAt = now,
         });
     }, ct);
 

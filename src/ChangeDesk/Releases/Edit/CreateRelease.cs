@@ -13,6 +13,8 @@ public sealed class CreateRelease(
 {
     public async Task<ReleaseView> RunAsync(ReleaseInput input, CancellationToken ct)
     {
+        // The same bounds as the API's, for the pages that call this too.
+        InputBounds.Check(input);
         user.EnsureCanRunReleases();
         var now = clock.GetUtcNow();
         var errors = new Dictionary<string, string[]>();
@@ -32,8 +34,13 @@ public sealed class CreateRelease(
         }
         var release = new Release
         {
-            Title = valid.Title, Description = valid.Description, Kind = kind, PlannedStart = plannedStart,
-            CreatedById = user.Id ?? Guid.Empty, CreatedAt = now, UpdatedAt = now,
+            Title = valid.Title,
+            Description = valid.Description,
+            Kind = kind,
+            PlannedStart = plannedStart,
+            CreatedById = user.Id ?? Guid.Empty,
+            CreatedAt = now,
+            UpdatedAt = now,
         };
         ReleaseContent.Apply(release, input, valid);
         foreach (var changeId in valid.ChangeIds)

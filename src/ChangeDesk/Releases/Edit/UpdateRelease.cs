@@ -13,6 +13,8 @@ public sealed class UpdateRelease(
 {
     public async Task<ReleaseView> RunAsync(Guid id, ReleaseInput input, string? ifMatch, CancellationToken ct)
     {
+        // The same bounds as the API's, for the pages that call this too.
+        InputBounds.Check(input);
         user.EnsureCanRunReleases();
         await db.WriteAsync("Edit release", async () =>
         {
