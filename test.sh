@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian machine: installs what is missing (Chromium for the browser tests,
-# PostgreSQL for the second database lane), builds, runs every test on SQLite and then on a throwaway
-# PostgreSQL cluster on 127.0.0.1, and ends with one line: "N passed, N failed".
+# PostgreSQL for the second database lane), checks the house style, builds, runs every test on SQLite and then
+# on a throwaway PostgreSQL cluster on 127.0.0.1, and ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -18,6 +18,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+# The house style (.editorconfig: whitespace, imports, code style, analyzers) before anything is built.
+style_log=$(mktemp)
+if ! dotnet format ChangeDesk.slnx --verify-no-changes -v q >"$style_log" 2>&1; then
+    echo "style check failed (run: dotnet format ChangeDesk.slnx); files:"
+    grep -oE "[^ ]+\.cs\([0-9]+,[0-9]+\)" "$style_log" | sed -E "s#^$PWD/##; s#\(.*##" | sort -u
+    grep -vE "\.cs\([0-9]+,[0-9]+\)" "$style_log" | head -20
+    rm -f "$style_log"; echo "0 passed, 1 failed"; exit 1
+fi
+rm -f "$style_log"
 if ! dotnet build ChangeDesk.slnx -c Release -nologo -v quiet; then
     echo "build failed"; echo "0 passed, 1 failed"; exit 1
 fi

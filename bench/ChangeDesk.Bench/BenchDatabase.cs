@@ -27,7 +27,8 @@ public sealed class BenchDatabase : IAsyncDisposable
         {
             return new BenchDatabase
             {
-                Provider = "Sqlite", Directory = directory,
+                Provider = "Sqlite",
+                Directory = directory,
                 ConnectionString = $"Data Source={Path.Combine(directory, "changedesk.db")}",
             };
         }
@@ -41,7 +42,10 @@ public sealed class BenchDatabase : IAsyncDisposable
         }
         return new BenchDatabase
         {
-            Provider = "Postgres", Directory = directory, postgresServer = server, postgresName = database,
+            Provider = "Postgres",
+            Directory = directory,
+            postgresServer = server,
+            postgresName = database,
             ConnectionString = $"{server};Database={database}",
         };
     }

@@ -139,9 +139,18 @@ public static class EmailBench
     {
         var message = new Message
         {
-            Id = "MC100001", Number = 100001, ChangeId = 1, Title = "Sharing defaults change for new sites", Category = MessageCategory.PlanForChange,
-            Severity = MessageSeverity.Normal, Services = ["SharePoint Online", "Microsoft Teams"], Tags = [MessageTags.AdminImpact, MessageTags.FeatureUpdate],
-            StartDateTime = now.AddDays(30), ActionRequiredByDateTime = now.AddDays(25), CreatedDateTime = now, LastModifiedDateTime = now,
+            Id = "MC100001",
+            Number = 100001,
+            ChangeId = 1,
+            Title = "Sharing defaults change for new sites",
+            Category = MessageCategory.PlanForChange,
+            Severity = MessageSeverity.Normal,
+            Services = ["SharePoint Online", "Microsoft Teams"],
+            Tags = [MessageTags.AdminImpact, MessageTags.FeatureUpdate],
+            StartDateTime = now.AddDays(30),
+            ActionRequiredByDateTime = now.AddDays(25),
+            CreatedDateTime = now,
+            LastModifiedDateTime = now,
             BodyMarkdown = "The default sharing policy of the managed service changes: new sites are shared with **members only**.\n\n- Existing sites keep their settings.\n- Site owners can still widen sharing for a site.\n- Guests keep access to content already shared with them.\n\nReview your tenant's defaults before the change starts, and tell your site owners.",
             BodyHtml = "<p>The default sharing policy of the managed service changes: new sites are shared with <strong>members only</strong>.</p>\n<ul>\n<li>Existing sites keep their settings.</li>\n<li>Site owners can still widen sharing for a site.</li>\n<li>Guests keep access to content already shared with them.</li>\n</ul>\n<p>Review your tenant's defaults before the change starts, and tell your site owners.</p>",
         };
@@ -160,9 +169,18 @@ public static class EmailBench
             var address = $"t{tenant:D5}-u{i % 3}@bench.test";
             rows.Add(new OutboxMessage
             {
-                Channel = Channels.Email, EventType = WebhookEvents.MessagePosted, Recipient = address, RecipientName = $"Person {i % 3} of tenant {tenant:D5}",
-                ChangeId = 1, MessageId = message.Id, Subject = email!.Subject, Body = "", ContentId = contents[^1].Id,
-                DedupKey = $"email:{WebhookEvents.MessagePosted}:MC100001:v1:{address}", CreatedAt = now, DueAt = now.AddMinutes(-1),
+                Channel = Channels.Email,
+                EventType = WebhookEvents.MessagePosted,
+                Recipient = address,
+                RecipientName = $"Person {i % 3} of tenant {tenant:D5}",
+                ChangeId = 1,
+                MessageId = message.Id,
+                Subject = email!.Subject,
+                Body = "",
+                ContentId = contents[^1].Id,
+                DedupKey = $"email:{WebhookEvents.MessagePosted}:MC100001:v1:{address}",
+                CreatedAt = now,
+                DueAt = now.AddMinutes(-1),
             });
         }
         return (contents, rows);

@@ -60,8 +60,15 @@ public static class FanOutBench
                 change.Announce(now);
                 message = new Message
                 {
-                    Id = "MC999999", Number = 999999, ChangeId = id, Title = change.Title, Category = MessageCategory.PlanForChange,
-                    Severity = MessageSeverity.Normal, CreatedDateTime = now, LastModifiedDateTime = now, StartDateTime = change.PlannedStart,
+                    Id = "MC999999",
+                    Number = 999999,
+                    ChangeId = id,
+                    Title = change.Title,
+                    Category = MessageCategory.PlanForChange,
+                    Severity = MessageSeverity.Normal,
+                    CreatedDateTime = now,
+                    LastModifiedDateTime = now,
+                    StartDateTime = change.PlannedStart,
                 };
                 messageTenants = seed.Tenants.Select(t => new MessageTenant { MessageId = message.Id, TenantId = t.Id, PostedAt = now, LastModifiedDateTime = now }).ToList();
                 (contents, outbox) = EmailBench.Rows(o.Tenants * o.UsersPerTenant, now);
@@ -202,9 +209,20 @@ public static class FanOutBench
 
     static OutboxMessage Copy(OutboxMessage r, int run, Guid? contentId) => new()
     {
-        Channel = r.Channel, EventType = r.EventType, Recipient = r.Recipient, RecipientName = r.RecipientName, TenantId = r.TenantId,
-        ChangeId = r.ChangeId, MessageId = r.MessageId, Subject = r.Subject, Body = r.Body, HtmlBody = r.HtmlBody, ContentId = contentId,
-        DedupKey = $"{r.DedupKey}:raw{run}", CreatedAt = r.CreatedAt, DueAt = r.DueAt,
+        Channel = r.Channel,
+        EventType = r.EventType,
+        Recipient = r.Recipient,
+        RecipientName = r.RecipientName,
+        TenantId = r.TenantId,
+        ChangeId = r.ChangeId,
+        MessageId = r.MessageId,
+        Subject = r.Subject,
+        Body = r.Body,
+        HtmlBody = r.HtmlBody,
+        ContentId = contentId,
+        DedupKey = $"{r.DedupKey}:raw{run}",
+        CreatedAt = r.CreatedAt,
+        DueAt = r.DueAt,
     };
 
     static void Check(bool ok, string problem)

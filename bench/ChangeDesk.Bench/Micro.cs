@@ -124,8 +124,15 @@ public class AuditHashBenchmarks
 {
     static readonly string After = System.Text.Json.JsonSerializer.Serialize(new SortedDictionary<string, object?>
     {
-        ["ChangeId"] = 42, ["CompletedAt"] = null, ["CreatedAt"] = DateTimeOffset.UnixEpoch, ["Id"] = Guid.Empty, ["Ordinal"] = 3, ["Party"] = 1,
-        ["Phase"] = 0, ["TenantId"] = Guid.Empty, ["Text"] = "Review and update internal change management processes",
+        ["ChangeId"] = 42,
+        ["CompletedAt"] = null,
+        ["CreatedAt"] = DateTimeOffset.UnixEpoch,
+        ["Id"] = Guid.Empty,
+        ["Ordinal"] = 3,
+        ["Party"] = 1,
+        ["Phase"] = 0,
+        ["TenantId"] = Guid.Empty,
+        ["Text"] = "Review and update internal change management processes",
     });
     static readonly byte[] Bytes = Encoding.UTF8.GetBytes(new string('x', 420) + After);
 

@@ -167,12 +167,21 @@ public static class ReadPathBench
         var tenants = Enumerable.Range(0, o.Tenants).Select(i => new Tenant { Name = $"Tenant {i:D5}", CreatedAt = now }).ToList();
         var users = tenants.Select((t, i) => new User
         {
-            Email = $"reader-{i:D5}@bench.test", DisplayName = $"Reader of {t.Name}", Role = Role.TenantReader, TenantId = t.Id, CreatedAt = now,
+            Email = $"reader-{i:D5}@bench.test",
+            DisplayName = $"Reader of {t.Name}",
+            Role = Role.TenantReader,
+            TenantId = t.Id,
+            CreatedAt = now,
         }).ToList();
         var secrets = users.Select((_, i) => $"cdk_bench{i:D5}_{Guid.NewGuid():n}").ToArray();
         var tokens = users.Select((u, i) => new ApiToken
         {
-            UserId = u.Id, TenantId = u.TenantId, Name = "bench", Prefix = secrets[i][..10], TokenHash = Accounts.HashToken(secrets[i]), CreatedAt = now,
+            UserId = u.Id,
+            TenantId = u.TenantId,
+            Name = "bench",
+            Prefix = secrets[i][..10],
+            TokenHash = Accounts.HashToken(secrets[i]),
+            CreatedAt = now,
         }).ToList();
         var changes = new List<Change>(o.Messages);
         var messages = new List<Message>(o.Messages);
@@ -184,18 +193,35 @@ public static class ReadPathBench
             var services = ServiceNames.OrderBy(_ => random.Next()).Take(1 + random.Next(2)).ToList();
             var change = new Change
             {
-                Id = i + 1, Title = $"Change {i + 1}", TypeKey = ChangeTypeCatalog.Functionality, Subtype = "feature-update", Scope = Scope.ManagedService,
-                TargetsAllTenants = false, Services = services, CreatedAt = at, UpdatedAt = at, PlannedStart = at.AddDays(30),
+                Id = i + 1,
+                Title = $"Change {i + 1}",
+                TypeKey = ChangeTypeCatalog.Functionality,
+                Subtype = "feature-update",
+                Scope = Scope.ManagedService,
+                TargetsAllTenants = false,
+                Services = services,
+                CreatedAt = at,
+                UpdatedAt = at,
+                PlannedStart = at.AddDays(30),
             };
             // Seeded as rows, not saved through the service: the announce's events are never handled.
             change.Announce(at);
             changes.Add(change);
             var message = new Message
             {
-                Id = $"MC{100001 + i}", Number = 100001 + i, ChangeId = change.Id, Title = $"Planned change {i + 1} to {services[0]}",
-                Category = categories[i % categories.Length], Severity = random.Next(10) == 0 ? MessageSeverity.High : MessageSeverity.Normal,
-                IsMajorChange = random.Next(20) == 0, Services = services, Tags = [MessageTags.FeatureUpdate],
-                StartDateTime = at.AddDays(30), EndDateTime = at.AddDays(31), CreatedDateTime = at, LastModifiedDateTime = at,
+                Id = $"MC{100001 + i}",
+                Number = 100001 + i,
+                ChangeId = change.Id,
+                Title = $"Planned change {i + 1} to {services[0]}",
+                Category = categories[i % categories.Length],
+                Severity = random.Next(10) == 0 ? MessageSeverity.High : MessageSeverity.Normal,
+                IsMajorChange = random.Next(20) == 0,
+                Services = services,
+                Tags = [MessageTags.FeatureUpdate],
+                StartDateTime = at.AddDays(30),
+                EndDateTime = at.AddDays(31),
+                CreatedDateTime = at,
+                LastModifiedDateTime = at,
                 BodyMarkdown = $"{services[0]} changes how new sites are shared. Review the defaults before the change starts.",
                 BodyHtml = $"<p>{services[0]} changes how new sites are shared. Review the defaults before the change starts.</p>",
             };

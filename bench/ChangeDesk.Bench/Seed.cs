@@ -27,8 +27,11 @@ public sealed class Seed
             {
                 seed.Users.Add(new User
                 {
-                    Email = $"t{i:D5}-u{u}@bench.test", DisplayName = $"Person {u} of tenant {i:D5}",
-                    Role = u == 0 ? Role.TenantAdmin : Role.TenantReader, TenantId = tenant.Id, CreatedAt = now,
+                    Email = $"t{i:D5}-u{u}@bench.test",
+                    DisplayName = $"Person {u} of tenant {i:D5}",
+                    Role = u == 0 ? Role.TenantAdmin : Role.TenantReader,
+                    TenantId = tenant.Id,
+                    CreatedAt = now,
                 });
             }
         }

@@ -25,8 +25,8 @@ using ChangeDesk.Releases.Edit;
 using ChangeDesk.Releases.Mitigation;
 using ChangeDesk.Releases.Start;
 using ChangeDesk.Responsibility;
-using ChangeDesk.Support;
 using ChangeDesk.Signals;
+using ChangeDesk.Support;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.DataProtection;
@@ -177,6 +177,7 @@ public static class ChangeDeskApp
         services.AddScoped<ChangeAccess>();
         services.AddScoped<ChangeRules>();
         services.AddScoped<ChangeRecipients>();
+        services.AddScoped<WhoMayDeliver>();
         services.AddScoped<ChangeReader>();
         services.AddScoped<CreateChange>();
         services.AddScoped<EditChange>();

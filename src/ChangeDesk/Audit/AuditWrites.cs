@@ -33,10 +33,20 @@ public abstract partial class ChangeDeskDb
                 entityType, entityId, action, AuditOperation ?? writeOperation, before, after, previous);
             records.Rows.Add(new AuditRecord
             {
-                Sequence = sequence, At = at, ActorId = user.Id, ActorName = user.Name,
-                TenantId = audited.AuditTenantId, ChangeId = audited.AuditChangeId,
-                EntityType = entityType, EntityId = entityId, Action = action, Operation = AuditOperation ?? writeOperation,
-                Before = before, After = after, PreviousHash = previous, Hash = hash,
+                Sequence = sequence,
+                At = at,
+                ActorId = user.Id,
+                ActorName = user.Name,
+                TenantId = audited.AuditTenantId,
+                ChangeId = audited.AuditChangeId,
+                EntityType = entityType,
+                EntityId = entityId,
+                Action = action,
+                Operation = AuditOperation ?? writeOperation,
+                Before = before,
+                After = after,
+                PreviousHash = previous,
+                Hash = hash,
             });
             previous = hash;
         }

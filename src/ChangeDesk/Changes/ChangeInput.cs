@@ -1,6 +1,6 @@
-using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Responsibility;
 using ChangeDesk.Web;
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 
 namespace ChangeDesk.Changes;
 

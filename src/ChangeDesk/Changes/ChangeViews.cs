@@ -1,5 +1,5 @@
-using ChangeDesk.Web;
 using ChangeDesk.Responsibility;
+using ChangeDesk.Web;
 
 namespace ChangeDesk.Changes;
 

@@ -1,4 +1,3 @@
-using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Changes.Checklist;
 using ChangeDesk.Changes.Create;
 using ChangeDesk.Changes.Edit;
@@ -8,6 +7,7 @@ using ChangeDesk.Changes.Transition;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 
 namespace ChangeDesk.Changes;
 

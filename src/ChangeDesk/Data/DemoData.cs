@@ -68,9 +68,18 @@ public static class DemoData
             {
                 Title = "Simplified support ticket submission in the IT admin portal",
                 Description = "The IT admin portal gets a **single form** for support tickets.\n\n- Attach logs directly\n- Track status in one list\n\nAdmins must enable the new form under *Settings → Support*.",
-                Type = "functionality", Subtype = "feature-update", Scope = "managed-service", TargetsAllTenants = true,
-                Services = ["IT admin portal"], AdminActionRequired = true, AdminAction = "Enable the new support form under Settings → Support",
-                Consent = "approve", ActionRequiredBy = now + 9 * day, PlannedStart = now + 10 * day, PlannedEnd = now + 12 * day, Severity = "high",
+                Type = "functionality",
+                Subtype = "feature-update",
+                Scope = "managed-service",
+                TargetsAllTenants = true,
+                Services = ["IT admin portal"],
+                AdminActionRequired = true,
+                AdminAction = "Enable the new support form under Settings → Support",
+                Consent = "approve",
+                ActionRequiredBy = now + 9 * day,
+                PlannedStart = now + 10 * day,
+                PlannedEnd = now + 12 * day,
+                Severity = "high",
             }, ct);
             await w.Transition.HandleAsync(portal.Id, ChangeAction.Announce, null, ct);
 
@@ -78,17 +87,31 @@ public static class DemoData
             {
                 Title = "Windows feature update (semi-annual release)",
                 Description = "The next Windows feature update ships to the managed fleet in rings.",
-                Type = "functionality", Subtype = "new-feature", Scope = "managed-service", TargetsAllTenants = true,
-                Services = ["Windows"], PlannedStart = now + 30 * day, PlannedEnd = now + 60 * day, IsMajorChange = true,
+                Type = "functionality",
+                Subtype = "new-feature",
+                Scope = "managed-service",
+                TargetsAllTenants = true,
+                Services = ["Windows"],
+                PlannedStart = now + 30 * day,
+                PlannedEnd = now + 60 * day,
+                IsMajorChange = true,
             }, ct);
 
             var vpn = await w.Create.HandleAsync(new ChangeInput
             {
                 Title = "Retiring the legacy VPN client",
                 Description = "The legacy VPN client is replaced by the built-in Always On VPN profile. Test your **remote access** line-of-business apps.",
-                Type = "functionality", Subtype = "deprecated-feature", Scope = "managed-service", TargetTenantIds = [fabrikam],
-                Services = ["Remote access"], AdminActionRequired = true, AdminAction = "Move remaining users to the Always On VPN profile",
-                Consent = "acknowledge", ActionRequiredBy = now + 5 * day, PlannedStart = now + 6 * day, Severity = "high",
+                Type = "functionality",
+                Subtype = "deprecated-feature",
+                Scope = "managed-service",
+                TargetTenantIds = [fabrikam],
+                Services = ["Remote access"],
+                AdminActionRequired = true,
+                AdminAction = "Move remaining users to the Always On VPN profile",
+                Consent = "acknowledge",
+                ActionRequiredBy = now + 5 * day,
+                PlannedStart = now + 6 * day,
+                Severity = "high",
             }, ct);
             await w.Transition.HandleAsync(vpn.Id, ChangeAction.Announce, null, ct);
 
@@ -96,8 +119,12 @@ public static class DemoData
             {
                 Title = "Client hotfix: Outlook search index rebuild",
                 Description = "Fixes search results missing in Outlook after the last monthly update.",
-                Type = "non-security", Scope = "m365-client", TargetsAllTenants = true, Services = ["Microsoft 365 Apps"],
-                PlannedStart = now - 2 * day, PlannedEnd = now + 3 * day,
+                Type = "non-security",
+                Scope = "m365-client",
+                TargetsAllTenants = true,
+                Services = ["Microsoft 365 Apps"],
+                PlannedStart = now - 2 * day,
+                PlannedEnd = now + 3 * day,
             }, ct);
             await w.Transition.HandleAsync(hotfix.Id, ChangeAction.Announce, null, ct);
             await w.Transition.HandleAsync(hotfix.Id, ChangeAction.Start, null, ct);
@@ -106,8 +133,12 @@ public static class DemoData
             {
                 Title = "Monthly security update",
                 Description = "The monthly security release for Windows and Microsoft 365 Apps.",
-                Type = "security", Scope = "managed-service", TargetsAllTenants = true, Services = ["Windows", "Microsoft 365 Apps"],
-                PlannedStart = now - 20 * day, PlannedEnd = now - 10 * day,
+                Type = "security",
+                Scope = "managed-service",
+                TargetsAllTenants = true,
+                Services = ["Windows", "Microsoft 365 Apps"],
+                PlannedStart = now - 20 * day,
+                PlannedEnd = now - 10 * day,
             }, ct);
             await w.Transition.HandleAsync(security.Id, ChangeAction.Announce, null, ct);
             await w.Transition.HandleAsync(security.Id, ChangeAction.Start, null, ct);
@@ -117,9 +148,15 @@ public static class DemoData
             {
                 Title = "Emergency: browser zero-day fix",
                 Description = "An actively exploited browser vulnerability is fixed out of band.",
-                Type = "security", Scope = "managed-service", TargetsAllTenants = true, Services = ["Microsoft Edge"],
-                AdminActionRequired = true, AdminAction = "Confirm no kiosk devices block browser updates", PlannedStart = now + day / 4,
-                IsEmergency = true, Severity = "critical",
+                Type = "security",
+                Scope = "managed-service",
+                TargetsAllTenants = true,
+                Services = ["Microsoft Edge"],
+                AdminActionRequired = true,
+                AdminAction = "Confirm no kiosk devices block browser updates",
+                PlannedStart = now + day / 4,
+                IsEmergency = true,
+                Severity = "critical",
             }, ct);
             await w.Mitigate.HandleAsync(emergency.Id, "Blocked the exploited URL pattern at the service's web filter for every tenant.", now - day / 24, null, ct);
             await w.Transition.HandleAsync(emergency.Id, ChangeAction.Announce, null, ct);
@@ -131,8 +168,12 @@ public static class DemoData
             {
                 Title = "Payroll app 4.2 upgrade",
                 Description = "Fabrikam's own payroll application moves to version 4.2.",
-                Type = "functionality", Subtype = "feature-update", Scope = "custom-software", Services = ["Payroll"],
-                PlannedStart = now + 14 * day, PlannedEnd = now + 15 * day,
+                Type = "functionality",
+                Subtype = "feature-update",
+                Scope = "custom-software",
+                Services = ["Payroll"],
+                PlannedStart = now + 14 * day,
+                PlannedEnd = now + 15 * day,
             }, ct);
             await w.Transition.HandleAsync(own.Id, ChangeAction.Announce, null, ct);
         }, ct);
@@ -162,14 +203,19 @@ public static class DemoData
         {
             Title = "Outlook search finds nothing since the hotfix",
             Description = "Since this morning **no user** gets search results in Outlook. Rebuilding the index by hand does not help.\n\n- Outlook for Microsoft 365, current channel\n- All sites",
-            Severity = "a", AffectedUsers = 850, ChangeId = changes["Client hotfix: Outlook search index rebuild"], ContactPhone = "+1 425 555 0100",
+            Severity = "a",
+            AffectedUsers = 850,
+            ChangeId = changes["Client hotfix: Outlook search index rebuild"],
+            ContactPhone = "+1 425 555 0100",
         }, ct), ct);
 
         var vpn = await SupportAs(root, fabrikam, day, (FileSupportRequest s) => s.HandleAsync(new SupportRequestInput
         {
             Title = "Always On VPN profile fails for remote staff",
             Description = "Remote users moved to the new VPN profile get error 809. Users still on the legacy client can connect.",
-            Severity = "b", AffectedUsers = 40, ChangeId = changes["Retiring the legacy VPN client"],
+            Severity = "b",
+            AffectedUsers = 40,
+            ChangeId = changes["Retiring the legacy VPN client"],
         }, ct), ct);
         await SupportAs(root, engineer, day - 30 * TimeSpan.FromMinutes(1), (AssignSupportRequest s) => s.HandleAsync(vpn.Number, null, engineer, null, ct), ct);
         await SupportAs(root, engineer, day - 35 * TimeSpan.FromMinutes(1), (TransitionSupportRequest s) => s.HandleAsync(vpn.Number, SupportAction.Start, null, null, ct), ct);
@@ -182,7 +228,9 @@ public static class DemoData
         {
             Title = "Store kiosks still on the vulnerable Edge version",
             Description = "Our 12 store kiosks did not take the emergency browser update.",
-            Severity = "b", AffectedUsers = 12, ChangeId = changes["Emergency: browser zero-day fix"],
+            Severity = "b",
+            AffectedUsers = 12,
+            ChangeId = changes["Emergency: browser zero-day fix"],
         }, ct), ct);
         await SupportAs(root, engineer, 4 * hour, (AssignSupportRequest s) => s.HandleAsync(kiosk.Number, null, engineer, null, ct), ct);
         await SupportAs(root, engineer, 4 * hour, (TransitionSupportRequest s) => s.HandleAsync(kiosk.Number, SupportAction.Start,
@@ -192,7 +240,9 @@ public static class DemoData
         {
             Title = "Printing slow after the monthly security update",
             Description = "Print jobs to the branch printers take over a minute since the update.",
-            Severity = "c", AffectedUsers = 200, ChangeId = changes["Monthly security update"],
+            Severity = "c",
+            AffectedUsers = 200,
+            ChangeId = changes["Monthly security update"],
         }, ct), ct);
         await SupportAs(root, engineer, 6 * day - 2 * hour, (TransitionSupportRequest s) => s.HandleAsync(printing.Number, SupportAction.Start, null, null, ct), ct);
         await SupportAs(root, engineer, 2 * day, (TransitionSupportRequest s) => s.HandleAsync(printing.Number, SupportAction.Resolve,
@@ -202,7 +252,8 @@ public static class DemoData
         {
             Title = "Teams meeting add-in missing in Outlook",
             Description = "The Teams meeting button disappeared for some users.",
-            Severity = "c", AffectedUsers = 15,
+            Severity = "c",
+            AffectedUsers = 15,
         }, ct), ct);
         await SupportAs(root, engineer, 10 * day - 3 * hour, (TransitionSupportRequest s) => s.HandleAsync(addin.Number, SupportAction.Start, null, null, ct), ct);
         await SupportAs(root, engineer, 8 * day, (TransitionSupportRequest s) => s.HandleAsync(addin.Number, SupportAction.Resolve, "Re-registered the add-in through the managed configuration.", null, ct), ct);
@@ -212,7 +263,9 @@ public static class DemoData
         {
             Title = "Where do we enable the new support form?",
             Description = "The announcement says *Settings → Support*, but our admins do not see that page.",
-            Severity = "c", AffectedUsers = 3, ChangeId = changes["Simplified support ticket submission in the IT admin portal"],
+            Severity = "c",
+            AffectedUsers = 3,
+            ChangeId = changes["Simplified support ticket submission in the IT admin portal"],
         }, ct), ct);
     }
 

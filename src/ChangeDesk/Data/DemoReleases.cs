@@ -59,8 +59,12 @@ public static class DemoReleases
             {
                 Title = $"Security update for Windows and Microsoft 365 Apps, {start:MMMM yyyy}",
                 Description = "This month's security fixes for Windows and Microsoft 365 Apps, rolled out ring by ring in the monthly security release.",
-                Type = "security", Scope = "managed-service", TargetsAllTenants = true, Services = ["Windows", "Microsoft 365 Apps"],
-                PlannedStart = start, PlannedEnd = start.AddDays(12),
+                Type = "security",
+                Scope = "managed-service",
+                TargetsAllTenants = true,
+                Services = ["Windows", "Microsoft 365 Apps"],
+                PlannedStart = start,
+                PlannedEnd = start.AddDays(12),
             }, ct);
             var transition = s.GetRequiredService<TransitionChange>();
             await transition.HandleAsync(security.Id, ChangeAction.Announce, null, ct);
@@ -73,8 +77,13 @@ public static class DemoReleases
 
             var release = new Release
             {
-                Title = $"{start:yyyy-MM} security release", Kind = ReleaseKind.Security, PlannedStart = start,
-                CalendarKey = $"{start:yyyy-MM}-security", CreatedById = manager.Id, CreatedAt = start.AddDays(-20), UpdatedAt = start.AddDays(-20),
+                Title = $"{start:yyyy-MM} security release",
+                Kind = ReleaseKind.Security,
+                PlannedStart = start,
+                CalendarKey = $"{start:yyyy-MM}-security",
+                CreatedById = manager.Id,
+                CreatedAt = start.AddDays(-20),
+                UpdatedAt = start.AddDays(-20),
                 Description = "The monthly security release: security updates for the managed devices, with this month's Outlook hotfix riding along.",
                 Changes = [new() { ChangeId = security.Id }, new() { ChangeId = hotfix }],
             };
@@ -160,8 +169,15 @@ public static class DemoReleases
                     var crashes = newInstalls == 0 ? 0 : (long)Math.Round(newInstalls * (name == "Fabrikam" && ring.Name == "First" ? 0.02 : 0.002));
                     items.Add(new SignalEventInput
                     {
-                        EventId = $"demo-{ring.Id:n}-{at.UtcTicks}", ReleaseId = releaseId, TenantId = tenant.Rollout.TenantId, Ring = ring.Name, At = at,
-                        Devices = devices, InstallSuccesses = newInstalls - newFailures, InstallFailures = newFailures, Crashes = crashes,
+                        EventId = $"demo-{ring.Id:n}-{at.UtcTicks}",
+                        ReleaseId = releaseId,
+                        TenantId = tenant.Rollout.TenantId,
+                        Ring = ring.Name,
+                        At = at,
+                        Devices = devices,
+                        InstallSuccesses = newInstalls - newFailures,
+                        InstallFailures = newFailures,
+                        Crashes = crashes,
                     });
                 }
                 reported[ring.Id] = (installs, failures);

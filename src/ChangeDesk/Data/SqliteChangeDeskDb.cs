@@ -1,9 +1,9 @@
 using ChangeDesk.Tenancy;
 using Microsoft.Data.Sqlite;
-using SQLitePCL;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using SQLitePCL;
 
 namespace ChangeDesk.Data;
 

@@ -5,9 +5,15 @@ namespace ChangeDesk.Data;
 /// the current or next wait at once, and nudges that arrive while the loop is busy collapse into one. It reaches
 /// this process only; the loops of other instances find the work on their next poll.
 /// </summary>
-public class WakeUp
+public class WakeUp : IDisposable
 {
     readonly SemaphoreSlim wake = new(0, 1);
+
+    public void Dispose()
+    {
+        wake.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     public void Notify()
     {

@@ -99,9 +99,22 @@ public sealed class MessageCenterService(ChangeDeskDb db, CurrentUser user)
     {
         var messages = await query.Select(m => new
         {
-            m.Id, m.ChangeId, m.Title, m.Category, m.Severity, m.IsMajorChange, m.Services, m.Tags, m.StartDateTime, m.EndDateTime,
-            m.ActionRequiredByDateTime, m.LastModifiedDateTime, m.Version, m.Consent,
-            BodyHtml = withBody ? m.BodyHtml : null, Details = withBody ? m.Details : null,
+            m.Id,
+            m.ChangeId,
+            m.Title,
+            m.Category,
+            m.Severity,
+            m.IsMajorChange,
+            m.Services,
+            m.Tags,
+            m.StartDateTime,
+            m.EndDateTime,
+            m.ActionRequiredByDateTime,
+            m.LastModifiedDateTime,
+            m.Version,
+            m.Consent,
+            BodyHtml = withBody ? m.BodyHtml : null,
+            Details = withBody ? m.Details : null,
         }).ToListAsync(ct);
         var ids = messages.Select(m => m.Id).ToList();
         var states = await MyStates.Where(v => ids.Contains(v.MessageId)).ToDictionaryAsync(v => v.MessageId, ct);

@@ -28,8 +28,14 @@ public sealed class MessagePublisher(
         var content = MessageComposer.Compose(change, await NamesAsync(change, type, ct), updated: false);
         var message = new Message
         {
-            Id = $"MC{number}", Number = number, ChangeId = change.Id, OwnerTenantId = change.OwnerTenantId,
-            Title = content.Title, Category = content.Category, Severity = content.Severity, CreatedDateTime = now,
+            Id = $"MC{number}",
+            Number = number,
+            ChangeId = change.Id,
+            OwnerTenantId = change.OwnerTenantId,
+            Title = content.Title,
+            Category = content.Category,
+            Severity = content.Severity,
+            CreatedDateTime = now,
         };
         Apply(message, content, now);
         var recipients = await changeRecipients.OfAsync(change, ct);
@@ -75,9 +81,18 @@ public sealed class MessagePublisher(
     {
         db.MessageRevisions.Add(new MessageRevision
         {
-            MessageId = message.Id, Version = message.Version, ReplacedAt = now, ReplacedBy = user.Name, ChangedFields = string.Join(", ", changed),
-            Title = message.Title, StartDateTime = message.StartDateTime, EndDateTime = message.EndDateTime,
-            ActionRequiredByDateTime = message.ActionRequiredByDateTime, Category = message.Category, Severity = message.Severity, BodyHtml = message.BodyHtml,
+            MessageId = message.Id,
+            Version = message.Version,
+            ReplacedAt = now,
+            ReplacedBy = user.Name,
+            ChangedFields = string.Join(", ", changed),
+            Title = message.Title,
+            StartDateTime = message.StartDateTime,
+            EndDateTime = message.EndDateTime,
+            ActionRequiredByDateTime = message.ActionRequiredByDateTime,
+            Category = message.Category,
+            Severity = message.Severity,
+            BodyHtml = message.BodyHtml,
         });
         message.Version++;
         Apply(message, content, now);
@@ -108,7 +123,12 @@ public sealed class MessagePublisher(
             db.Messages.Local.Select(m => m.Number).DefaultIfEmpty(100000).Max()) + 1;
         var message = new Message
         {
-            Id = $"MC{number}", Number = number, ReleaseId = releaseId, Title = content.Title, Category = content.Category, Severity = content.Severity,
+            Id = $"MC{number}",
+            Number = number,
+            ReleaseId = releaseId,
+            Title = content.Title,
+            Category = content.Category,
+            Severity = content.Severity,
             CreatedDateTime = now,
         };
         Apply(message, content, now);

@@ -78,31 +78,31 @@ public sealed class DigestJob(IServiceScopeFactory scopes, DigestOptions options
         var notifier = services.GetRequiredService<Notifier>();
         var service = services.GetRequiredService<ServiceOptions>();
         var from = pref.LastDigestAt ?? slot - period;
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var claimed = await db.NotificationPreferences.Where(p => p.Id == pref.Id && p.LastDigestAt == pref.LastDigestAt)
-            .ExecuteUpdateAsync(s => s.SetProperty(p => p.LastDigestAt, slot), ct);
-        if (claimed == 0)
+        await db.WriteAsync("Send digest", async () =>
         {
-            return; // another instance took this digest
-        }
-        var tenant = pref.TenantId!.Value;
-        var messages = await db.Messages.AsNoTracking()
-            .Where(m => m.Tenants.Any(t => t.TenantId == tenant) && m.LastModifiedDateTime > from && m.LastModifiedDateTime <= slot)
-            .OrderByDescending(m => m.LastModifiedDateTime).ToListAsync(ct);
-        var items = messages
-            .Select(m => (Message: m, Updated: m.CreatedDateTime <= from))
-            .Where(x => pref.Wants(x.Message.Category, x.Message.Severity, x.Message.Services, x.Message.IsMajorChange, x.Updated,
-                x.Message.Category == MessageCategory.PlanForChange || x.Message.ActionRequiredByDateTime is not null || x.Message.Consent != "none"))
-            .Select(x => (x.Message, x.Updated, service.LinkTo($"/message-center/{x.Message.Id}")))
-            .ToList();
-        if (items.Count > 0)
-        {
-            var address = pref.Email ?? await db.Users.IgnoreQueryFilters().Where(u => u.Id == pref.UserId).Select(u => u.Email).FirstAsync(ct);
-            var tenantName = await db.Tenants.IgnoreQueryFilters().Where(t => t.Id == tenant).Select(t => t.Name).FirstAsync(ct);
-            var email = EmailTemplates.Digest(tenantName, name, items, service.LinkTo("/account/notifications"));
-            notifier.Email($"digest.{name.ToLowerInvariant()}", address, null, tenant, null, null, email, $"{pref.Id}:{slot.UtcTicks}", now);
-            await db.SaveChangesAsync(ct);
-        }
-        await transaction.CommitAsync(ct);
+            var claimed = await db.NotificationPreferences.Where(p => p.Id == pref.Id && p.LastDigestAt == pref.LastDigestAt)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.LastDigestAt, slot), ct);
+            if (claimed == 0)
+            {
+                return; // another instance took this digest
+            }
+            var tenant = pref.TenantId!.Value;
+            var messages = await db.Messages.AsNoTracking()
+                .Where(m => m.Tenants.Any(t => t.TenantId == tenant) && m.LastModifiedDateTime > from && m.LastModifiedDateTime <= slot)
+                .OrderByDescending(m => m.LastModifiedDateTime).ToListAsync(ct);
+            var items = messages
+                .Select(m => (Message: m, Updated: m.CreatedDateTime <= from))
+                .Where(x => pref.Wants(x.Message.Category, x.Message.Severity, x.Message.Services, x.Message.IsMajorChange, x.Updated,
+                    x.Message.Category == MessageCategory.PlanForChange || x.Message.ActionRequiredByDateTime is not null || x.Message.Consent != "none"))
+                .Select(x => (x.Message, x.Updated, service.LinkTo($"/message-center/{x.Message.Id}")))
+                .ToList();
+            if (items.Count > 0)
+            {
+                var address = pref.Email ?? await db.Users.IgnoreQueryFilters().Where(u => u.Id == pref.UserId).Select(u => u.Email).FirstAsync(ct);
+                var tenantName = await db.Tenants.IgnoreQueryFilters().Where(t => t.Id == tenant).Select(t => t.Name).FirstAsync(ct);
+                var email = EmailTemplates.Digest(tenantName, name, items, service.LinkTo("/account/notifications"));
+                notifier.Email($"digest.{name.ToLowerInvariant()}", address, null, tenant, null, null, email, $"{pref.Id}:{slot.UtcTicks}", now);
+            }
+        }, ct);
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using ChangeDesk.MessageCenter;
@@ -9,7 +10,7 @@ public static class EmailTemplates
 {
     public sealed record Email(string Subject, string Text, string Html);
 
-    static string When(DateTimeOffset? at) => at is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm") + " UTC" : "—";
+    static string When(DateTimeOffset? at) => at is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC" : "—";
     static string E(string s) => WebUtility.HtmlEncode(s);
 
     internal static string Layout(string heading, string intro, string content, string link, string linkText, string footer) =>
@@ -46,17 +47,17 @@ public static class EmailTemplates
         text.AppendLine(m.Title);
         foreach (var (k, v) in facts)
         {
-            text.AppendLine($"{k}: {v}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{k}: {v}");
         }
         text.AppendLine();
         text.AppendLine(m.BodyMarkdown);
         text.AppendLine();
-        text.AppendLine($"Open it: {link}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Open it: {link}");
         if (answerLink is not null)
         {
-            text.AppendLine($"Answer ({m.Consent}), sign-in required: {answerLink}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"Answer ({m.Consent}), sign-in required: {answerLink}");
         }
-        text.AppendLine($"Email preferences: {preferencesLink}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Email preferences: {preferencesLink}");
         var table = "<table style=\"border-collapse:collapse\">" + string.Concat(facts.Select(f =>
             $"<tr><th style=\"text-align:left;padding:2px 12px 2px 0;color:#57606a\">{E(f.Item1)}</th><td>{E(f.Item2)}</td></tr>")) + "</table>";
         var answer = answerLink is null ? "" : $"<p><a href=\"{E(answerLink)}\">{E(char.ToUpperInvariant(m.Consent[0]) + m.Consent[1..])} this change</a> (you will be asked to sign in)</p>";
@@ -73,9 +74,9 @@ public static class EmailTemplates
         var text = new StringBuilder($"Message Center posts for {tenantName}, {period.ToLowerInvariant()} digest.\n\n");
         foreach (var (m, updated, link) in items)
         {
-            text.AppendLine($"- {(updated ? "[Updated] " : "")}{m.Id} {m.Title} (act by {When(m.ActionRequiredByDateTime)}) {link}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {(updated ? "[Updated] " : "")}{m.Id} {m.Title} (act by {When(m.ActionRequiredByDateTime)}) {link}");
         }
-        text.AppendLine($"\nEmail preferences: {preferencesLink}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"\nEmail preferences: {preferencesLink}");
         var list = "<ul>" + string.Concat(items.Select(i =>
             $"<li>{(i.Updated ? "<strong>Updated</strong> " : "")}<a href=\"{E(i.Link)}\">{E(i.Message.Id)} {E(i.Message.Title)}</a> <span style=\"color:#57606a\">act by {E(When(i.Message.ActionRequiredByDateTime))}</span></li>")) + "</ul>";
         var html = Layout($"{period} digest for {tenantName}", $"{items.Count} new or updated post(s) since the last digest.", list,
@@ -115,7 +116,7 @@ public static class EmailTemplates
         var text = new StringBuilder($"{intro}\n\n");
         foreach (var (k, v) in facts)
         {
-            text.AppendLine($"{k}: {v}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{k}: {v}");
         }
         if (table is { Count: > 0 })
         {
@@ -125,7 +126,7 @@ public static class EmailTemplates
                 text.AppendLine(string.Join(" | ", row));
             }
         }
-        text.AppendLine($"\nOpen it: {link}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"\nOpen it: {link}");
         var html = "<table style=\"border-collapse:collapse\">" + string.Concat(facts.Select(f =>
             $"<tr><th style=\"text-align:left;padding:2px 12px 2px 0;color:#57606a\">{E(f.Name)}</th><td>{E(f.Value)}</td></tr>")) + "</table>";
         if (table is { Count: > 0 })

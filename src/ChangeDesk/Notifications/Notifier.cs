@@ -92,10 +92,21 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
             }
             Webhook(endpoints, eventType, tenant, message.ChangeId, $"{message.Id}:v{message.Version}:{tenant}", new
             {
-                messageId = message.Id, version = message.Version, tenantId = tenant, changeId = message.ChangeId, releaseId = message.ReleaseId, title = message.Title,
-                category = message.Category, severity = message.Severity, services = message.Services, tags = message.Tags,
-                startDateTime = message.StartDateTime, actionRequiredByDateTime = message.ActionRequiredByDateTime, consent = message.Consent,
-                changedFields, link,
+                messageId = message.Id,
+                version = message.Version,
+                tenantId = tenant,
+                changeId = message.ChangeId,
+                releaseId = message.ReleaseId,
+                title = message.Title,
+                category = message.Category,
+                severity = message.Severity,
+                services = message.Services,
+                tags = message.Tags,
+                startDateTime = message.StartDateTime,
+                actionRequiredByDateTime = message.ActionRequiredByDateTime,
+                consent = message.Consent,
+                changedFields,
+                link,
             }, now);
         }
         await DropStoredAsync(ct);
@@ -148,8 +159,19 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
         }
         Queue(new OutboxMessage
         {
-            Channel = Channels.Email, EventType = eventType, Recipient = address, RecipientName = name, TenantId = tenant, ChangeId = changeId,
-            MessageId = messageId, Subject = email.Subject, Body = "", ContentId = content.Id, DedupKey = key, CreatedAt = now, DueAt = now,
+            Channel = Channels.Email,
+            EventType = eventType,
+            Recipient = address,
+            RecipientName = name,
+            TenantId = tenant,
+            ChangeId = changeId,
+            MessageId = messageId,
+            Subject = email.Subject,
+            Body = "",
+            ContentId = content.Id,
+            DedupKey = key,
+            CreatedAt = now,
+            DueAt = now,
         });
     }
 
@@ -226,8 +248,16 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
             payload ??= JsonSerializer.Serialize(new { type = eventType, timestamp = now, data }, Json);
             Queue(new OutboxMessage
             {
-                Id = Ids.NewV7(), Channel = Channels.Webhook, EventType = eventType, Recipient = endpoint.Id.ToString(), TenantId = endpoint.TenantId ?? tenant,
-                ChangeId = changeId, Body = payload, DedupKey = key, CreatedAt = now, DueAt = now,
+                Id = Ids.NewV7(),
+                Channel = Channels.Webhook,
+                EventType = eventType,
+                Recipient = endpoint.Id.ToString(),
+                TenantId = endpoint.TenantId ?? tenant,
+                ChangeId = changeId,
+                Body = payload,
+                DedupKey = key,
+                CreatedAt = now,
+                DueAt = now,
             });
         }
     }

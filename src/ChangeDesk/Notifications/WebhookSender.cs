@@ -109,8 +109,16 @@ public sealed class WebhookSender(
         }
         db.WebhookDeliveries.Add(new WebhookDelivery
         {
-            EndpointId = endpoint.Id, OutboxId = row.Id, TenantId = endpoint.TenantId, EventType = row.EventType, Attempt = row.Attempts + 1,
-            At = clock.GetUtcNow(), StatusCode = status, Succeeded = error is null, Error = error, DurationMs = watch.ElapsedMilliseconds,
+            EndpointId = endpoint.Id,
+            OutboxId = row.Id,
+            TenantId = endpoint.TenantId,
+            EventType = row.EventType,
+            Attempt = row.Attempts + 1,
+            At = clock.GetUtcNow(),
+            StatusCode = status,
+            Succeeded = error is null,
+            Error = error,
+            DurationMs = watch.ElapsedMilliseconds,
         });
         if (error is not null)
         {

@@ -1,7 +1,7 @@
-using ChangeDesk.Data;
 using System.Security.Cryptography;
 using System.Text;
 using ChangeDesk.Audit;
+using ChangeDesk.Data;
 
 namespace ChangeDesk.Notifications;
 

@@ -59,7 +59,7 @@ public sealed class ReleaseCommunications(ChangeDeskDb db, MessagePublisher publ
     async Task<string> ScheduleBodyAsync(Release release, Guid tenant, IReadOnlyList<RingDefinition> plan, IReadOnlyList<BlackoutConflict> conflicts, CancellationToken ct)
     {
         var body = new StringBuilder();
-        body.Append($"The {KindName(release.Kind)} release **{release.Title}** starts on {When(release.PlannedStart)}. ");
+        body.Append(CultureInfo.InvariantCulture, $"The {KindName(release.Kind)} release **{release.Title}** starts on {When(release.PlannedStart)}. ");
         body.Append("It rolls out to your devices ring by ring; each ring starts after its deferral, once the previous ring has soaked and its data signals are within thresholds.\n\n");
         body.Append("| Ring | Devices | Deferral | Soak | Planned start |\n|---|---|---|---|---|\n");
         var previous = (DateTimeOffset?)null;
@@ -71,7 +71,7 @@ public sealed class ReleaseCommunications(ChangeDeskDb db, MessagePublisher publ
             {
                 start = p.AddDays(previousSoak);
             }
-            body.Append($"| {Cell(ring.Name)} | {Size(ring.Devices, ring.SharePercent)} | {ring.DeferralDays} d | {ring.SoakDays} d | {When(start)} |\n");
+            body.Append(CultureInfo.InvariantCulture, $"| {Cell(ring.Name)} | {Size(ring.Devices, ring.SharePercent)} | {ring.DeferralDays} d | {ring.SoakDays} d | {When(start)} |\n");
             previous = start;
             previousSoak = ring.SoakDays;
         }
@@ -81,7 +81,7 @@ public sealed class ReleaseCommunications(ChangeDeskDb db, MessagePublisher publ
             : string.Concat(changes.Select(c => $"- {c.Number}: {c.Title}\n")));
         foreach (var c in conflicts)
         {
-            body.Append($"\n**Blackout:** ring {c.Ring} is planned for {When(c.PlannedStart)}, inside the blackout window '{c.Window}' (until {When(c.WindowEnd)}); it waits until the window ends.\n");
+            body.Append(CultureInfo.InvariantCulture, $"\n**Blackout:** ring {c.Ring} is planned for {When(c.PlannedStart)}, inside the blackout window '{c.Window}' (until {When(c.WindowEnd)}); it waits until the window ends.\n");
         }
         body.Append("\n**What to do:** test your business applications on the devices of the first rings. If something breaks, pause your tenant's rollout in ChangeDesk and create a support request.");
         return body.ToString();
@@ -100,7 +100,8 @@ public sealed class ReleaseCommunications(ChangeDeskDb db, MessagePublisher publ
     public async Task ReviseScheduleAsync(Release release, string messageId, Guid tenant, IReadOnlyList<RingDefinition> plan, IReadOnlyList<BlackoutConflict> conflicts, DateTimeOffset now, CancellationToken ct)
     {
         var content = Content(release, $"{release.Title}: release schedule", MessageCategory.PlanForChange, MessageSeverity.Normal,
-            await ScheduleBodyAsync(release, tenant, plan, conflicts, ct), await ServicesAsync(release, tenant, ct)) with { Tags = [MessageTags.UpdatedMessage] };
+            await ScheduleBodyAsync(release, tenant, plan, conflicts, ct), await ServicesAsync(release, tenant, ct)) with
+        { Tags = [MessageTags.UpdatedMessage] };
         await publisher.ReviseReleasePostAsync(messageId, content, now, ct);
     }
 
@@ -109,16 +110,17 @@ public sealed class ReleaseCommunications(ChangeDeskDb db, MessagePublisher publ
         var body = new StringBuilder($"The {KindName(release.Kind)} release **{release.Title}** started on {When(release.StartedAt)}.");
         if (release.IsEmergency && release.Mitigation is not null)
         {
-            body.Append($"\n\n**Mitigation applied {When(release.MitigationAppliedAt)}:** {release.Mitigation}");
+            body.Append(CultureInfo.InvariantCulture, $"\n\n**Mitigation applied {When(release.MitigationAppliedAt)}:** {release.Mitigation}");
         }
         body.Append("\n\n| Ring | Starts at the earliest |\n|---|---|\n");
         foreach (var ring in rollout.Rings.OrderBy(r => r.Position))
         {
-            body.Append($"| {Cell(ring.Name)} | {When(release.StartedAt!.Value.AddDays(ring.DeferralDays))} |\n");
+            body.Append(CultureInfo.InvariantCulture, $"| {Cell(ring.Name)} | {When(release.StartedAt!.Value.AddDays(ring.DeferralDays))} |\n");
         }
         body.Append("\nEach ring starts once the previous one has soaked and its signals are within thresholds. You can pause your tenant's rollout at any time.");
         var content = Content(release, $"{release.Title}: rollout started", release.IsEmergency ? MessageCategory.PreventOrFixIssue : MessageCategory.StayInformed,
-            release.IsEmergency ? MessageSeverity.High : MessageSeverity.Normal, body.ToString(), await ServicesAsync(release, rollout.TenantId, ct)) with { StartDateTime = now };
+            release.IsEmergency ? MessageSeverity.High : MessageSeverity.Normal, body.ToString(), await ServicesAsync(release, rollout.TenantId, ct)) with
+        { StartDateTime = now };
         await notifier.WebhookAsync(WebhookEvents.ReleaseStarted, rollout.TenantId, null, $"{release.Id}:{rollout.TenantId}",
             new { releaseId = release.Id, release = release.Title, kind = KindName(release.Kind), tenantId = rollout.TenantId, startedAt = release.StartedAt }, now, ct);
         return (await publisher.PostForReleaseAsync(release.Id, content, [rollout.TenantId], now, ct)).Id;
@@ -136,7 +138,8 @@ public sealed class ReleaseCommunications(ChangeDeskDb db, MessagePublisher publ
             body += " We will post an update when the rollout resumes. If you see problems on devices that have the update, create a support request.";
         }
         var content = Content(release, $"{release.Title}: rollout paused", MessageCategory.PreventOrFixIssue,
-            pause.Cause == PauseCause.SignalBreach ? MessageSeverity.High : MessageSeverity.Normal, body, ["Windows"]) with { StartDateTime = now };
+            pause.Cause == PauseCause.SignalBreach ? MessageSeverity.High : MessageSeverity.Normal, body, ["Windows"]) with
+        { StartDateTime = now };
         await publisher.PostForReleaseAsync(release.Id, content, tenants, now, ct);
         var tenantName = pause.TenantId is { } t ? await NameAsync(t, ct) : null;
         var scopeText = tenantName is null ? "every tenant" : tenantName;
@@ -218,23 +221,26 @@ public sealed class ReleaseCommunications(ChangeDeskDb db, MessagePublisher publ
         var body = new StringBuilder($"The rollout of **{release.Title}** to your devices completed on {When(now)}.");
         if (devices > 0)
         {
-            body.Append($" {ThresholdEvaluator.Percent(Math.Min(100, 100.0 * updated / devices))} of your devices reported the update installed ({updated:N0} of {devices:N0}).");
+            body.Append(CultureInfo.InvariantCulture, $" {ThresholdEvaluator.Percent(Math.Min(100, 100.0 * updated / devices))} of your devices reported the update installed ({updated:N0} of {devices:N0}).");
         }
         body.Append("\n\n| Ring | Devices | Updated | Failed installs | Share updated |\n|---|---|---|---|---|\n");
         foreach (var r in rings)
         {
-            body.Append($"| {Cell(r.Ring)} | {r.Devices:N0} | {r.Updated:N0} | {r.Failed:N0} | {r.Share} |\n");
+            body.Append(CultureInfo.InvariantCulture, $"| {Cell(r.Ring)} | {r.Devices:N0} | {r.Updated:N0} | {r.Failed:N0} | {r.Share} |\n");
         }
         body.Append("\nDevices that have not updated yet will install the release when they next check in. Tell us how it went: give feedback on the release's changes.");
         var content = Content(release, $"{release.Title}: rollout summary", MessageCategory.StayInformed, MessageSeverity.Normal, body.ToString(),
-            await ServicesAsync(release, rollout.TenantId, ct)) with { StartDateTime = now };
+            await ServicesAsync(release, rollout.TenantId, ct)) with
+        { StartDateTime = now };
         return (await publisher.PostForReleaseAsync(release.Id, content, [rollout.TenantId], now, ct)).Id;
     }
 
     /// <summary>The release managers' summary of a completed release: every tenant and ring.</summary>
+    static readonly string[] SummaryColumns = ["Tenant", "Ring", "Devices", "Updated", "Failed installs", "Share updated"];
+
     public async Task ReleaseCompletedAsync(Release release, IReadOnlyList<(string Tenant, IReadOnlyList<RingOutcome> Rings)> tenants, DateTimeOffset now, CancellationToken ct)
     {
-        var table = new List<string[]> { new[] { "Tenant", "Ring", "Devices", "Updated", "Failed installs", "Share updated" } };
+        var table = new List<string[]> { SummaryColumns };
         table.AddRange(tenants.SelectMany(t => t.Rings.Select(r => new[] { t.Tenant, r.Ring, r.Devices.ToString("N0", CultureInfo.InvariantCulture),
             r.Updated.ToString("N0", CultureInfo.InvariantCulture), r.Failed.ToString("N0", CultureInfo.InvariantCulture), r.Share })));
         await StaffEmailAsync(WebhookEvents.ReleaseCompleted, release.Id.ToString(),

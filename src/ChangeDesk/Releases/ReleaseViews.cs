@@ -1,5 +1,5 @@
-using ChangeDesk.Web;
 using ChangeDesk.Signals;
+using ChangeDesk.Web;
 
 namespace ChangeDesk.Releases;
 

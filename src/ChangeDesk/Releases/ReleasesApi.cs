@@ -1,4 +1,3 @@
-using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Releases.Bundle;
 using ChangeDesk.Releases.Calendar;
 using ChangeDesk.Releases.Cancel;
@@ -8,6 +7,7 @@ using ChangeDesk.Releases.Start;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 
 namespace ChangeDesk.Releases;
 

@@ -1,8 +1,8 @@
-using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Data;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.EntityFrameworkCore;
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 
 namespace ChangeDesk.Releases;
 

@@ -199,94 +199,94 @@ public static class RolloutEngine
                     break;
 
                 case RingState.Deploying:
-                {
-                    var started = ring.StartedAt ?? start;
-                    var reasons = new List<GateReasonDetail>(paused);
-                    if (blackout is { } b)
                     {
-                        reasons.Add(BlackoutReason(b));
+                        var started = ring.StartedAt ?? start;
+                        var reasons = new List<GateReasonDetail>(paused);
+                        if (blackout is { } b)
+                        {
+                            reasons.Add(BlackoutReason(b));
+                        }
+                        if (own.Count > 0)
+                        {
+                            reasons.Add(new(GateReason.SignalBreach, $"Signals of ring {ring.Name} breach the thresholds: {Describe(own)}."));
+                        }
+                        var state = RingState.Deploying;
+                        if (reasons.Count == 0 && now >= started + Days(ring.SoakDays))
+                        {
+                            actions.Add(new CompleteRing(ring.Name));
+                            state = RingState.Completed;
+                        }
+                        statuses.Add(new(ring.Name, state, reasons.Count > 0 ? GateStatus.Prevented : GateStatus.Allowed, reasons, UntilOf(reasons),
+                            started, started, own));
+                        previousState = state;
+                        previousStart = started;
+                        break;
                     }
-                    if (own.Count > 0)
-                    {
-                        reasons.Add(new(GateReason.SignalBreach, $"Signals of ring {ring.Name} breach the thresholds: {Describe(own)}."));
-                    }
-                    var state = RingState.Deploying;
-                    if (reasons.Count == 0 && now >= started + Days(ring.SoakDays))
-                    {
-                        actions.Add(new CompleteRing(ring.Name));
-                        state = RingState.Completed;
-                    }
-                    statuses.Add(new(ring.Name, state, reasons.Count > 0 ? GateStatus.Prevented : GateStatus.Allowed, reasons, UntilOf(reasons),
-                        started, started, own));
-                    previousState = state;
-                    previousStart = started;
-                    break;
-                }
 
                 default:
-                {
-                    var deferralEnd = start + Days(ring.DeferralDays);
-                    var soakEnd = previous is not null && previousStart is { } ps ? ps + Days(previous.SoakDays) : (DateTimeOffset?)null;
-                    var prevented = new List<GateReasonDetail>(paused);
-                    if (x.PendingApprovals.Count > 0)
                     {
-                        prevented.Add(new(GateReason.NotApproved, $"The tenant has not approved {string.Join(", ", x.PendingApprovals)}."));
-                    }
-                    if (blackout is { } b)
-                    {
-                        prevented.Add(BlackoutReason(b));
-                    }
-                    if (previous is not null && breaches.GetValueOrDefault(previous.Name) is { Count: > 0 } before)
-                    {
-                        prevented.Add(new(GateReason.SignalBreach, $"Signals of the previous ring {previous.Name} breach the thresholds: {Describe(before)}."));
-                    }
-                    var awaiting = new List<GateReasonDetail>();
-                    DateTimeOffset? projected;
-                    if (previous is not null && previousState == RingState.Pending)
-                    {
-                        var prior = statuses[^1];
-                        projected = expedited ? prior.ProjectedStart : Max(deferralEnd, prior.ProjectedStart + Days(previous.SoakDays));
-                        awaiting.Add(new(GateReason.PreviousRing, $"Ring {previous.Name} has not started yet.", projected > now ? projected : null));
-                    }
-                    else if (expedited)
-                    {
-                        projected = now;
-                    }
-                    else
-                    {
-                        projected = Max(deferralEnd, soakEnd);
-                        if (now < deferralEnd)
+                        var deferralEnd = start + Days(ring.DeferralDays);
+                        var soakEnd = previous is not null && previousStart is { } ps ? ps + Days(previous.SoakDays) : (DateTimeOffset?)null;
+                        var prevented = new List<GateReasonDetail>(paused);
+                        if (x.PendingApprovals.Count > 0)
                         {
-                            awaiting.Add(new(GateReason.Deferral, $"Ring {ring.Name} is deferred {Plural(ring.DeferralDays, "day")} after the release start, until {When(deferralEnd)}.", deferralEnd));
+                            prevented.Add(new(GateReason.NotApproved, $"The tenant has not approved {string.Join(", ", x.PendingApprovals)}."));
                         }
-                        if (soakEnd is { } se && now < se)
+                        if (blackout is { } b)
                         {
-                            awaiting.Add(new(GateReason.Soak, $"Ring {previous!.Name} soaks {Plural(previous.SoakDays, "day")}, until {When(se)}.", se));
+                            prevented.Add(BlackoutReason(b));
                         }
+                        if (previous is not null && breaches.GetValueOrDefault(previous.Name) is { Count: > 0 } before)
+                        {
+                            prevented.Add(new(GateReason.SignalBreach, $"Signals of the previous ring {previous.Name} breach the thresholds: {Describe(before)}."));
+                        }
+                        var awaiting = new List<GateReasonDetail>();
+                        DateTimeOffset? projected;
+                        if (previous is not null && previousState == RingState.Pending)
+                        {
+                            var prior = statuses[^1];
+                            projected = expedited ? prior.ProjectedStart : Max(deferralEnd, prior.ProjectedStart + Days(previous.SoakDays));
+                            awaiting.Add(new(GateReason.PreviousRing, $"Ring {previous.Name} has not started yet.", projected > now ? projected : null));
+                        }
+                        else if (expedited)
+                        {
+                            projected = now;
+                        }
+                        else
+                        {
+                            projected = Max(deferralEnd, soakEnd);
+                            if (now < deferralEnd)
+                            {
+                                awaiting.Add(new(GateReason.Deferral, $"Ring {ring.Name} is deferred {Plural(ring.DeferralDays, "day")} after the release start, until {When(deferralEnd)}.", deferralEnd));
+                            }
+                            if (soakEnd is { } se && now < se)
+                            {
+                                awaiting.Add(new(GateReason.Soak, $"Ring {previous!.Name} soaks {Plural(previous.SoakDays, "day")}, until {When(se)}.", se));
+                            }
+                        }
+                        if (projected < now)
+                        {
+                            projected = now;
+                        }
+                        if (prevented.Count > 0)
+                        {
+                            statuses.Add(new(ring.Name, RingState.Pending, GateStatus.Prevented, [.. prevented, .. awaiting], UntilOf(prevented), null, projected, []));
+                            previousState = RingState.Pending;
+                        }
+                        else if (awaiting.Count > 0)
+                        {
+                            statuses.Add(new(ring.Name, RingState.Pending, GateStatus.Awaiting, awaiting, awaiting.Max(a => a.Until), null, projected, []));
+                            previousState = RingState.Pending;
+                        }
+                        else
+                        {
+                            actions.Add(new StartRing(ring.Name, expedited && (now < deferralEnd || (soakEnd is { } e && now < e))));
+                            statuses.Add(new(ring.Name, RingState.Deploying, GateStatus.Allowed, [], null, now, now, []));
+                            previousState = RingState.Deploying;
+                            previousStart = now;
+                        }
+                        break;
                     }
-                    if (projected < now)
-                    {
-                        projected = now;
-                    }
-                    if (prevented.Count > 0)
-                    {
-                        statuses.Add(new(ring.Name, RingState.Pending, GateStatus.Prevented, [.. prevented, .. awaiting], UntilOf(prevented), null, projected, []));
-                        previousState = RingState.Pending;
-                    }
-                    else if (awaiting.Count > 0)
-                    {
-                        statuses.Add(new(ring.Name, RingState.Pending, GateStatus.Awaiting, awaiting, awaiting.Max(a => a.Until), null, projected, []));
-                        previousState = RingState.Pending;
-                    }
-                    else
-                    {
-                        actions.Add(new StartRing(ring.Name, expedited && (now < deferralEnd || (soakEnd is { } e && now < e))));
-                        statuses.Add(new(ring.Name, RingState.Deploying, GateStatus.Allowed, [], null, now, now, []));
-                        previousState = RingState.Deploying;
-                        previousStart = now;
-                    }
-                    break;
-                }
             }
             previous = ring;
         }

@@ -149,48 +149,54 @@ public sealed class RolloutApplier(
             {
                 continue;
             }
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var rollout = tenant.Rollout;
-            var rings = rollout.Rings.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
-            var done = new List<string>();
-            foreach (var action in decision.Actions)
+            await db.WriteAsync($"Rollout engine for {tenant.TenantName}", async () =>
             {
-                switch (action)
+                var rollout = tenant.Rollout;
+                var rings = rollout.Rings.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
+                var done = new List<string>();
+                foreach (var action in decision.Actions)
                 {
-                    case StartRing start:
-                        rings[start.Ring].State = RingState.Deploying;
-                        rings[start.Ring].StartedAt = now;
-                        rings[start.Ring].Expedited = start.Expedited;
-                        done.Add($"start ring {start.Ring}{(start.Expedited ? " (expedited)" : "")}");
-                        break;
-                    case CompleteRing complete:
-                        rings[complete.Ring].State = RingState.Completed;
-                        rings[complete.Ring].CompletedAt = now;
-                        done.Add($"complete ring {complete.Ring}");
-                        break;
-                    case PauseForBreach breach:
-                        var pause = new RolloutPause
-                        {
-                            ReleaseId = release.Id, TenantId = rollout.TenantId, Side = PauseSide.Provider, Cause = PauseCause.SignalBreach,
-                            Reason = breach.Reason, Ring = breach.Ring, PausedAt = now, PausedBy = "ChangeDesk (signal thresholds)",
-                        };
-                        db.RolloutPauses.Add(pause);
-                        await comms.PausedAsync(release, pause, [rollout.TenantId], $"{tenant.TenantName}: {breach.Reason}", now, ct);
-                        done.Add($"pause on a signal breach in ring {breach.Ring}");
-                        break;
-                    case CompleteRollout:
-                        rollout.State = TenantRolloutState.Completed;
-                        rollout.CompletedAt = now;
-                        rollout.SummaryMessageId = await comms.PostSummaryAsync(release, rollout, ReleaseCommunications.Outcomes(rollout, tenant.Aggregates), now, ct);
-                        done.Add("complete the rollout");
-                        break;
+                    switch (action)
+                    {
+                        case StartRing start:
+                            rings[start.Ring].State = RingState.Deploying;
+                            rings[start.Ring].StartedAt = now;
+                            rings[start.Ring].Expedited = start.Expedited;
+                            done.Add($"start ring {start.Ring}{(start.Expedited ? " (expedited)" : "")}");
+                            break;
+                        case CompleteRing complete:
+                            rings[complete.Ring].State = RingState.Completed;
+                            rings[complete.Ring].CompletedAt = now;
+                            done.Add($"complete ring {complete.Ring}");
+                            break;
+                        case PauseForBreach breach:
+                            var pause = new RolloutPause
+                            {
+                                ReleaseId = release.Id,
+                                TenantId = rollout.TenantId,
+                                Side = PauseSide.Provider,
+                                Cause = PauseCause.SignalBreach,
+                                Reason = breach.Reason,
+                                Ring = breach.Ring,
+                                PausedAt = now,
+                                PausedBy = "ChangeDesk (signal thresholds)",
+                            };
+                            db.RolloutPauses.Add(pause);
+                            await comms.PausedAsync(release, pause, [rollout.TenantId], $"{tenant.TenantName}: {breach.Reason}", now, ct);
+                            done.Add($"pause on a signal breach in ring {breach.Ring}");
+                            break;
+                        case CompleteRollout:
+                            rollout.State = TenantRolloutState.Completed;
+                            rollout.CompletedAt = now;
+                            rollout.SummaryMessageId = await comms.PostSummaryAsync(release, rollout, ReleaseCommunications.Outcomes(rollout, tenant.Aggregates), now, ct);
+                            done.Add("complete the rollout");
+                            break;
+                    }
                 }
-            }
-            // The rollout's version also counts its rings' progress, which the save sees only on the rings.
-            rollout.Version++;
-            db.AuditOperation = $"Rollout engine for {tenant.TenantName}: {string.Join(", ", done)}";
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
+                // The rollout's version also counts its rings' progress, which the save sees only on the rings.
+                rollout.Version++;
+                db.AuditOperation = $"Rollout engine for {tenant.TenantName}: {string.Join(", ", done)}";
+            }, ct);
         }
 
         if (snapshot.Tenants.Count > 0 && snapshot.Tenants.All(t => t.Rollout.State == TenantRolloutState.Completed))
@@ -217,17 +223,21 @@ public sealed class RolloutApplier(
         }).Distinct();
         var reason = $"Signal thresholds breached in {breaching.Count} of {snapshot.Tenants.Count} tenants ({string.Join(", ", metrics)}).";
         var detail = string.Join(" ", breaching.Select(t => $"{t.TenantName}: {string.Join("; ", decisions[t].Breaches.Select(b => b.Detail))}."));
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var pause = new RolloutPause
+        await db.WriteAsync("Rollout engine: pause for every tenant on a signal breach across tenants", async () =>
         {
-            ReleaseId = release.Id, TenantId = null, Side = PauseSide.Provider, Cause = PauseCause.SignalBreach, Reason = reason,
-            PausedAt = now, PausedBy = "ChangeDesk (signal thresholds)",
-        };
-        db.RolloutPauses.Add(pause);
-        await comms.PausedAsync(release, pause, snapshot.Tenants.Where(t => t.Rollout.State == TenantRolloutState.InProgress).Select(t => t.Rollout.TenantId).ToList(),
-            detail, now, ct);
-        db.AuditOperation = "Rollout engine: pause for every tenant on a signal breach across tenants";
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
+            var pause = new RolloutPause
+            {
+                ReleaseId = release.Id,
+                TenantId = null,
+                Side = PauseSide.Provider,
+                Cause = PauseCause.SignalBreach,
+                Reason = reason,
+                PausedAt = now,
+                PausedBy = "ChangeDesk (signal thresholds)",
+            };
+            db.RolloutPauses.Add(pause);
+            await comms.PausedAsync(release, pause, snapshot.Tenants.Where(t => t.Rollout.State == TenantRolloutState.InProgress).Select(t => t.Rollout.TenantId).ToList(),
+                detail, now, ct);
+        }, ct);
     }
 }

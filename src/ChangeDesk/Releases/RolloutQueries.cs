@@ -61,9 +61,14 @@ public sealed class RolloutQueries(ChangeDeskDb db, CurrentUser user, ReleaseOpt
             var supportRequests = supportCounts.GetValueOrDefault(rollout.TenantId);
             var input = new RolloutInput
             {
-                ReleaseState = release.State, PlannedStart = release.PlannedStart, StartedAt = release.StartedAt,
-                BlackoutOverridden = release.BlackoutOverrideReason is not null, ExpeditedAt = rollout.ExpeditedAt,
-                Completed = rollout.State == TenantRolloutState.Completed, Rings = rings, Thresholds = thresholds,
+                ReleaseState = release.State,
+                PlannedStart = release.PlannedStart,
+                StartedAt = release.StartedAt,
+                BlackoutOverridden = release.BlackoutOverrideReason is not null,
+                ExpeditedAt = rollout.ExpeditedAt,
+                Completed = rollout.State == TenantRolloutState.Completed,
+                Rings = rings,
+                Thresholds = thresholds,
                 SupportRequests = Math.Max(0, supportRequests - rollout.BaselineSupportRequests),
                 PendingApprovals = pending.GetValueOrDefault(rollout.TenantId) ?? [],
                 Blackouts = windows.Where(w => w.TenantId == null || w.TenantId == rollout.TenantId)
@@ -73,7 +78,10 @@ public sealed class RolloutQueries(ChangeDeskDb db, CurrentUser user, ReleaseOpt
             };
             states.Add(new TenantSnapshot
             {
-                Rollout = rollout, TenantName = names.GetValueOrDefault(rollout.TenantId, "?"), Input = input, ActivePauses = active,
+                Rollout = rollout,
+                TenantName = names.GetValueOrDefault(rollout.TenantId, "?"),
+                Input = input,
+                ActivePauses = active,
                 Aggregates = rollout.Rings.Where(r => aggregates.ContainsKey(r.Id)).ToDictionary(r => r.Id, r => aggregates[r.Id]),
                 SupportRequests = supportRequests,
             });

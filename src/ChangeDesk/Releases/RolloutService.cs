@@ -83,7 +83,14 @@ public sealed class RolloutService(
             var now = clock.GetUtcNow();
             var pause = new RolloutPause
             {
-                ReleaseId = releaseId, TenantId = scope, Side = side, Cause = PauseCause.Manual, Reason = why, PausedAt = now, PausedById = user.Id, PausedBy = user.Name,
+                ReleaseId = releaseId,
+                TenantId = scope,
+                Side = side,
+                Cause = PauseCause.Manual,
+                Reason = why,
+                PausedAt = now,
+                PausedById = user.Id,
+                PausedBy = user.Name,
             };
             db.RolloutPauses.Add(pause);
             await comms.PausedAsync(release, pause, rollouts.Select(r => r.TenantId).ToList(), null, now, ct);
@@ -97,45 +104,45 @@ public sealed class RolloutService(
         var side = Side();
         var scope = ScopeOf(side, tenantId);
         var why = CheckReason(reason, required: false);
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var (release, rollouts) = await LoadAsync(releaseId, scope, ct);
-        release.EnsureAllows(ReleaseAction.Resume);
-        var active = await db.RolloutPauses.Where(p => p.ReleaseId == releaseId && p.LiftedAt == null && (p.TenantId == scope || (scope != null && p.TenantId == null)))
-            .ToListAsync(ct);
-        var mine = active.Where(p => p.Side == side && p.TenantId == scope).ToList();
-        if (mine.Count == 0)
+        await db.WriteAsync("Resume rollout", async () =>
         {
-            var other = active.FirstOrDefault(p => p.Side != side) ?? active.FirstOrDefault(p => p.TenantId != scope);
-            throw other switch
+            var (release, rollouts) = await LoadAsync(releaseId, scope, ct);
+            release.EnsureAllows(ReleaseAction.Resume);
+            var active = await db.RolloutPauses.Where(p => p.ReleaseId == releaseId && p.LiftedAt == null && (p.TenantId == scope || (scope != null && p.TenantId == null)))
+                .ToListAsync(ct);
+            var mine = active.Where(p => p.Side == side && p.TenantId == scope).ToList();
+            if (mine.Count == 0)
             {
-                { Side: PauseSide.Tenant } => new ConflictException("paused-by-tenant",
-                    $"The tenant paused this rollout on {RolloutEngine.When(other.PausedAt)} ({other.Reason}): only the tenant's admins can lift their pause."),
-                { Side: PauseSide.Provider, TenantId: null } when side == PauseSide.Provider => new ConflictException("not-paused",
-                    $"This tenant has no pause of its own; the pause for every tenant is lifted without naming a tenant."),
-                { Side: PauseSide.Provider } => new ConflictException("paused-by-provider",
-                    $"The provider paused this rollout on {RolloutEngine.When(other.PausedAt)} ({other.Reason}): only the provider can lift its pause."),
-                _ => new ConflictException("not-paused", $"{release.Title} is not paused {(scope is null ? "for every tenant" : "for this tenant")} by the {EnumNames.Of(side)}."),
-            };
-        }
-        var now = clock.GetUtcNow();
-        foreach (var p in mine)
-        {
-            p.LiftedAt = now;
-            p.LiftedById = user.Id;
-            p.LiftedBy = user.Name;
-            p.LiftReason = why.Length == 0 ? null : why;
-        }
-        if (mine.Any(p => p.Cause == PauseCause.SignalBreach))
-        {
-            await AcceptSignalsAsync(releaseId, rollouts, ct);
-        }
-        // What still holds each tenant after this lift, for the advisory.
-        var remaining = active.Except(mine).Select(p => p.Side == PauseSide.Tenant ? $"paused by the tenant ({p.Reason})"
-            : p.TenantId is null ? $"paused by the provider for every tenant ({p.Reason})" : $"paused by the provider ({p.Reason})").ToList();
-        await comms.ResumedAsync(release, mine, rollouts.Select(r => r.TenantId).ToList(), remaining, now, ct);
-        db.AuditOperation = mine.Any(p => p.Cause == PauseCause.SignalBreach) ? "Resume rollout after a signal breach" : "Resume rollout";
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
+                var other = active.FirstOrDefault(p => p.Side != side) ?? active.FirstOrDefault(p => p.TenantId != scope);
+                throw other switch
+                {
+                    { Side: PauseSide.Tenant } => new ConflictException("paused-by-tenant",
+                        $"The tenant paused this rollout on {RolloutEngine.When(other.PausedAt)} ({other.Reason}): only the tenant's admins can lift their pause."),
+                    { Side: PauseSide.Provider, TenantId: null } when side == PauseSide.Provider => new ConflictException("not-paused",
+                        $"This tenant has no pause of its own; the pause for every tenant is lifted without naming a tenant."),
+                    { Side: PauseSide.Provider } => new ConflictException("paused-by-provider",
+                        $"The provider paused this rollout on {RolloutEngine.When(other.PausedAt)} ({other.Reason}): only the provider can lift its pause."),
+                    _ => new ConflictException("not-paused", $"{release.Title} is not paused {(scope is null ? "for every tenant" : "for this tenant")} by the {EnumNames.Of(side)}."),
+                };
+            }
+            var now = clock.GetUtcNow();
+            foreach (var p in mine)
+            {
+                p.LiftedAt = now;
+                p.LiftedById = user.Id;
+                p.LiftedBy = user.Name;
+                p.LiftReason = why.Length == 0 ? null : why;
+            }
+            if (mine.Any(p => p.Cause == PauseCause.SignalBreach))
+            {
+                await AcceptSignalsAsync(releaseId, rollouts, ct);
+            }
+            // What still holds each tenant after this lift, for the advisory.
+            var remaining = active.Except(mine).Select(p => p.Side == PauseSide.Tenant ? $"paused by the tenant ({p.Reason})"
+                : p.TenantId is null ? $"paused by the provider for every tenant ({p.Reason})" : $"paused by the provider ({p.Reason})").ToList();
+            await comms.ResumedAsync(release, mine, rollouts.Select(r => r.TenantId).ToList(), remaining, now, ct);
+            db.AuditOperation = mine.Any(p => p.Cause == PauseCause.SignalBreach) ? "Resume rollout after a signal breach" : "Resume rollout";
+        }, ct);
         wakeUp.Notify();
         return await queries.ViewAsync(releaseId, scope, ct);
     }
@@ -172,21 +179,20 @@ public sealed class RolloutService(
             throw new ForbiddenException("Expediting a rollout is the provider's decision: release managers and provider admins can.");
         }
         var why = CheckReason(reason, required: true);
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var (release, rollouts) = await LoadAsync(releaseId, tenantId, ct);
-        release.EnsureAllows(ReleaseAction.Expedite);
-        var now = clock.GetUtcNow();
-        var targets = rollouts.Where(r => r.State == TenantRolloutState.InProgress).ToList();
-        foreach (var rollout in targets)
+        await db.WriteAsync(tenantId is null ? "Expedite rollout for every tenant" : "Expedite rollout for a tenant", async () =>
         {
-            rollout.ExpeditedAt = now;
-            rollout.ExpeditedBy = user.Name;
-            rollout.ExpediteReason = why;
-        }
-        await comms.ExpeditedAsync(release, targets.Select(r => r.TenantId).ToList(), why, now, ct);
-        db.AuditOperation = tenantId is null ? "Expedite rollout for every tenant" : "Expedite rollout for a tenant";
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
+            var (release, rollouts) = await LoadAsync(releaseId, tenantId, ct);
+            release.EnsureAllows(ReleaseAction.Expedite);
+            var now = clock.GetUtcNow();
+            var targets = rollouts.Where(r => r.State == TenantRolloutState.InProgress).ToList();
+            foreach (var rollout in targets)
+            {
+                rollout.ExpeditedAt = now;
+                rollout.ExpeditedBy = user.Name;
+                rollout.ExpediteReason = why;
+            }
+            await comms.ExpeditedAsync(release, targets.Select(r => r.TenantId).ToList(), why, now, ct);
+        }, ct);
         wakeUp.Notify();
         return await queries.ViewAsync(releaseId, tenantId, ct);
     }

@@ -1,7 +1,7 @@
-using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 
 namespace ChangeDesk.Responsibility;
 

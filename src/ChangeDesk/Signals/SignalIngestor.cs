@@ -1,9 +1,9 @@
-using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Data;
 using ChangeDesk.Releases;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.EntityFrameworkCore;
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 
 namespace ChangeDesk.Signals;
 
@@ -148,59 +148,60 @@ public sealed class SignalIngestor(ChangeDeskDb db, CurrentUser user, RolloutWak
             throw new ValidationFailedException(errors);
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.LockWritesAsync(ct);
-        var ids = resolved.Where(r => r.Item.EventId is not null).Select(r => r.Item.EventId!.Trim()).Distinct().ToList();
-        var seen = (await db.SignalReceipts.IgnoreQueryFilters().Where(r => ids.Contains(r.EventId)).Select(r => r.EventId).ToListAsync(ct)).ToHashSet();
-        var duplicates = new List<string>();
-        var fresh = new List<Resolved>();
-        foreach (var r in resolved)
+        var (freshCount, duplicates) = await db.WriteAsync("Ingest signals", async () =>
         {
-            if (r.Item.EventId?.Trim() is { } id)
+            await db.LockWritesAsync(ct);
+            var ids = resolved.Where(r => r.Item.EventId is not null).Select(r => r.Item.EventId!.Trim()).Distinct().ToList();
+            var seen = (await db.SignalReceipts.IgnoreQueryFilters().Where(r => ids.Contains(r.EventId)).Select(r => r.EventId).ToListAsync(ct)).ToHashSet();
+            var duplicates = new List<string>();
+            var fresh = new List<Resolved>();
+            foreach (var r in resolved)
             {
-                if (!seen.Add(id))
+                if (r.Item.EventId?.Trim() is { } id)
                 {
-                    duplicates.Add(id);
-                    continue;
+                    if (!seen.Add(id))
+                    {
+                        duplicates.Add(id);
+                        continue;
+                    }
+                    db.SignalReceipts.Add(new SignalReceipt { EventId = id, ReleaseId = r.Ring.ReleaseId, TenantId = r.Ring.TenantId, ReceivedAt = now });
                 }
-                db.SignalReceipts.Add(new SignalReceipt { EventId = id, ReleaseId = r.Ring.ReleaseId, TenantId = r.Ring.TenantId, ReceivedAt = now });
+                fresh.Add(r);
             }
-            fresh.Add(r);
-        }
-        var ringIds = fresh.Select(r => r.Ring.Id).Distinct().ToList();
-        var aggregates = await db.SignalAggregates.IgnoreQueryFilters().Where(a => ringIds.Contains(a.RingRolloutId)).ToDictionaryAsync(a => a.RingRolloutId, ct);
-        var hours = fresh.Select(r => SignalBucket.StartOf(r.At)).Distinct().ToList();
-        var buckets = await db.SignalBuckets.IgnoreQueryFilters().Where(b => ringIds.Contains(b.RingRolloutId) && hours.Contains(b.BucketStart))
-            .ToDictionaryAsync(b => (b.RingRolloutId, b.BucketStart), ct);
-        foreach (var r in fresh)
-        {
-            var aggregate = aggregates[r.Ring.Id];
-            Add(aggregate, r.Item, r.At);
-            var key = (r.Ring.Id, SignalBucket.StartOf(r.At));
-            if (!buckets.TryGetValue(key, out var bucket))
+            var ringIds = fresh.Select(r => r.Ring.Id).Distinct().ToList();
+            var aggregates = await db.SignalAggregates.IgnoreQueryFilters().Where(a => ringIds.Contains(a.RingRolloutId)).ToDictionaryAsync(a => a.RingRolloutId, ct);
+            var hours = fresh.Select(r => SignalBucket.StartOf(r.At)).Distinct().ToList();
+            var buckets = await db.SignalBuckets.IgnoreQueryFilters().Where(b => ringIds.Contains(b.RingRolloutId) && hours.Contains(b.BucketStart))
+                .ToDictionaryAsync(b => (b.RingRolloutId, b.BucketStart), ct);
+            foreach (var r in fresh)
             {
-                bucket = new SignalBucket { RingRolloutId = r.Ring.Id, ReleaseId = r.Ring.ReleaseId, TenantId = r.Ring.TenantId, BucketStart = key.Item2 };
-                db.SignalBuckets.Add(bucket);
-                buckets[key] = bucket;
+                var aggregate = aggregates[r.Ring.Id];
+                Add(aggregate, r.Item, r.At);
+                var key = (r.Ring.Id, SignalBucket.StartOf(r.At));
+                if (!buckets.TryGetValue(key, out var bucket))
+                {
+                    bucket = new SignalBucket { RingRolloutId = r.Ring.Id, ReleaseId = r.Ring.ReleaseId, TenantId = r.Ring.TenantId, BucketStart = key.Item2 };
+                    db.SignalBuckets.Add(bucket);
+                    buckets[key] = bucket;
+                }
+                bucket.InstallSuccesses += r.Item.InstallSuccesses ?? 0;
+                bucket.InstallFailures += r.Item.InstallFailures ?? 0;
+                bucket.Crashes += r.Item.Crashes ?? 0;
+                bucket.Hangs += r.Item.Hangs ?? 0;
+                bucket.BootFailures += r.Item.BootFailures ?? 0;
+                if (r.Item.Devices is { } devices && (bucket.DevicesReportedAt is null || r.At >= bucket.DevicesReportedAt))
+                {
+                    bucket.Devices = devices;
+                    bucket.DevicesReportedAt = r.At;
+                }
             }
-            bucket.InstallSuccesses += r.Item.InstallSuccesses ?? 0;
-            bucket.InstallFailures += r.Item.InstallFailures ?? 0;
-            bucket.Crashes += r.Item.Crashes ?? 0;
-            bucket.Hangs += r.Item.Hangs ?? 0;
-            bucket.BootFailures += r.Item.BootFailures ?? 0;
-            if (r.Item.Devices is { } devices && (bucket.DevicesReportedAt is null || r.At >= bucket.DevicesReportedAt))
-            {
-                bucket.Devices = devices;
-                bucket.DevicesReportedAt = r.At;
-            }
-        }
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        if (fresh.Count > 0)
+            return (fresh.Count, duplicates);
+        }, ct);
+        if (freshCount > 0)
         {
             wakeUp.Notify();
         }
-        return new SignalBatchResult(fresh.Count, duplicates.Count, duplicates);
+        return new SignalBatchResult(freshCount, duplicates.Count, duplicates);
     }
 
     static void Add(SignalAggregate a, SignalEventInput item, DateTimeOffset at)

@@ -52,8 +52,16 @@ public static class AttachmentPolicy
 
     static readonly Dictionary<string, Kind> ByExtension = new(StringComparer.OrdinalIgnoreCase)
     {
-        [".png"] = Png, [".jpg"] = Jpeg, [".jpeg"] = Jpeg, [".gif"] = Gif, [".pdf"] = Pdf, [".zip"] = Zip,
-        [".txt"] = Text, [".log"] = Text, [".csv"] = Csv, [".json"] = Json,
+        [".png"] = Png,
+        [".jpg"] = Jpeg,
+        [".jpeg"] = Jpeg,
+        [".gif"] = Gif,
+        [".pdf"] = Pdf,
+        [".zip"] = Zip,
+        [".txt"] = Text,
+        [".log"] = Text,
+        [".csv"] = Csv,
+        [".json"] = Json,
     };
 
     public static string Extensions => string.Join(", ", ByExtension.Keys);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using ChangeDesk.Changes;
@@ -133,9 +134,19 @@ public sealed class SupportNotifications(ChangeDeskDb db, Notifier notifier, Ser
     Task WebhookAsync(string eventType, SupportRequest r, string what, SupportComment? comment, string dedup, DateTimeOffset now, CancellationToken ct) =>
         notifier.WebhookAsync(eventType, r.TenantId, r.ChangeId, dedup, new
         {
-            number = r.Reference, id = r.Id, tenantId = r.TenantId, title = r.Title, severity = EnumNames.Of(r.Severity), state = EnumNames.Of(r.State),
-            action = what, affectedUsers = r.AffectedUsers, changeId = r.ChangeId, releaseId = r.ReleaseId, assignee = r.AssigneeName,
-            firstResponseDueAt = r.FirstResponseDueAt, firstResponseAt = r.FirstResponseAt,
+            number = r.Reference,
+            id = r.Id,
+            tenantId = r.TenantId,
+            title = r.Title,
+            severity = EnumNames.Of(r.Severity),
+            state = EnumNames.Of(r.State),
+            action = what,
+            affectedUsers = r.AffectedUsers,
+            changeId = r.ChangeId,
+            releaseId = r.ReleaseId,
+            assignee = r.AssigneeName,
+            firstResponseDueAt = r.FirstResponseDueAt,
+            firstResponseAt = r.FirstResponseAt,
             comment = comment is null ? null : new { author = comment.AuthorName, party = EnumNames.Of(comment.AuthorParty), body = comment.Body },
             link = Link(r),
         }, now, ct);
@@ -172,7 +183,7 @@ public static class SupportEmails
         var subject = $"[ChangeDesk] New severity {r.Severity} request {r.Reference} from {tenantName}: {r.Title}";
         var facts = new List<(string, string)>
         {
-            ("Request", r.Reference), ("Tenant", tenantName), ("Severity", SeverityLabel(r.Severity)), ("Affected users", r.AffectedUsers.ToString("N0")),
+            ("Request", r.Reference), ("Tenant", tenantName), ("Severity", SeverityLabel(r.Severity)), ("Affected users", r.AffectedUsers.ToString("N0", CultureInfo.InvariantCulture)),
             ("Change", change ?? "—"), ("Release", r.ReleaseId?.ToString() ?? "—"),
             ("Contact", $"{r.ContactName} <{r.ContactEmail}>{(r.ContactPhone is null ? "" : $", {r.ContactPhone}")}"),
             ("First response due", Display.When(r.FirstResponseDueAt)),
@@ -180,9 +191,9 @@ public static class SupportEmails
         var text = new StringBuilder($"{tenantName} filed a severity {SeverityLabel(r.Severity)} support request.\n\n{r.Title}\n");
         foreach (var (k, v) in facts)
         {
-            text.AppendLine($"{k}: {v}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{k}: {v}");
         }
-        text.AppendLine().AppendLine(r.Description).AppendLine().AppendLine($"Open it: {link}");
+        text.AppendLine().AppendLine(r.Description).AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Open it: {link}");
         var html = EmailTemplates.Layout($"{r.Reference}: {r.Title}", $"{E(tenantName)} filed a severity {E(SeverityLabel(r.Severity))} support request.",
             Table(facts) + $"<div style=\"border-left:3px solid #d0d7de;padding-left:1rem;margin:1rem 0\">{descriptionHtml}</div>",
             link, "Open the request", "Sent to the provider's support engineers for every new severity A or B request.");
@@ -201,13 +212,13 @@ public static class SupportEmails
         var text = new StringBuilder($"{intro}\n\n{r.Title}\n");
         foreach (var (k, v) in facts)
         {
-            text.AppendLine($"{k}: {v}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{k}: {v}");
         }
         if (comment is not null)
         {
-            text.AppendLine().AppendLine($"{comment.AuthorName} wrote:").AppendLine(comment.Body);
+            text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"{comment.AuthorName} wrote:").AppendLine(comment.Body);
         }
-        text.AppendLine().AppendLine($"Open it: {link}");
+        text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Open it: {link}");
         var quoted = comment is null ? "" :
             $"<p><strong>{E(comment.AuthorName)}</strong> wrote:</p><div style=\"border-left:3px solid #d0d7de;padding-left:1rem;margin:1rem 0\">{commentHtml}</div>";
         var html = EmailTemplates.Layout($"{r.Reference} {heading}", E(intro), Table(facts) + quoted, link, "Open the request",

@@ -47,8 +47,14 @@ public static class SupportRequestAccess
     {
         var comment = new SupportComment
         {
-            RequestId = request.Id, TenantId = request.TenantId, IsInternal = isInternal, AuthorParty = party, AuthorId = user.Id,
-            AuthorName = user.Name, Body = text, CreatedAt = now,
+            RequestId = request.Id,
+            TenantId = request.TenantId,
+            IsInternal = isInternal,
+            AuthorParty = party,
+            AuthorId = user.Id,
+            AuthorName = user.Name,
+            Body = text,
+            CreatedAt = now,
         };
         db.SupportComments.Add(comment);
         return comment;

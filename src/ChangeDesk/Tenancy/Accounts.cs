@@ -88,8 +88,11 @@ public sealed class Accounts(ChangeDeskDb db, CurrentUser current, TimeProvider 
         }
         var user = new User
         {
-            Email = email, DisplayName = string.IsNullOrWhiteSpace(displayName) ? email : displayName.Trim(), Role = role,
-            TenantId = tenantId, CreatedAt = clock.GetUtcNow(),
+            Email = email,
+            DisplayName = string.IsNullOrWhiteSpace(displayName) ? email : displayName.Trim(),
+            Role = role,
+            TenantId = tenantId,
+            CreatedAt = clock.GetUtcNow(),
         };
         if (password is not null)
         {
@@ -220,7 +223,12 @@ public sealed class Accounts(ChangeDeskDb db, CurrentUser current, TimeProvider 
         var secret = TokenPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).Replace('+', '-').Replace('/', '_').TrimEnd('=');
         var token = new ApiToken
         {
-            UserId = user.Id, TenantId = user.TenantId, Name = name, Prefix = secret[..10], TokenHash = HashToken(secret), CreatedAt = clock.GetUtcNow(),
+            UserId = user.Id,
+            TenantId = user.TenantId,
+            Name = name,
+            Prefix = secret[..10],
+            TokenHash = HashToken(secret),
+            CreatedAt = clock.GetUtcNow(),
         };
         db.ApiTokens.Add(token);
         db.AuditOperation = "Create API token";

@@ -1,6 +1,6 @@
-using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 
 namespace ChangeDesk.Tenancy;
 

@@ -1,5 +1,5 @@
-using ChangeDesk.Data;
 using ChangeDesk.Audit;
+using ChangeDesk.Data;
 
 namespace ChangeDesk.Tenancy;
 

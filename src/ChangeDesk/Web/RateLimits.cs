@@ -93,7 +93,8 @@ public static class RateLimits
         };
         await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
-            HttpContext = http, ProblemDetails = ProblemExceptionHandler.ToDetails(http, problem),
+            HttpContext = http,
+            ProblemDetails = ProblemExceptionHandler.ToDetails(http, problem),
         });
     }
 
@@ -124,7 +125,10 @@ public sealed class RequestLimiter : IDisposable
         this.options = options;
         windows = new()
         {
-            ["api"] = Fixed(options.Api), ["graph"] = Fixed(options.Graph), ["anonymous"] = Fixed(options.Anonymous), ["sign-in"] = Fixed(options.SignIn.Attempts),
+            ["api"] = Fixed(options.Api),
+            ["graph"] = Fixed(options.Graph),
+            ["anonymous"] = Fixed(options.Anonymous),
+            ["sign-in"] = Fixed(options.SignIn.Attempts),
         };
         Limiter = PartitionedRateLimiter.Create<HttpContext, string>(http => Classify(http) is { } p
             ? RateLimitPartition.GetFixedWindowLimiter(p.Key, _ => windows[p.Name])
@@ -173,7 +177,10 @@ public sealed class RequestLimiter : IDisposable
 
     static FixedWindowRateLimiterOptions Fixed(WindowLimit limit) => new()
     {
-        PermitLimit = limit.PermitLimit, Window = limit.Window, QueueLimit = 0, AutoReplenishment = true,
+        PermitLimit = limit.PermitLimit,
+        Window = limit.Window,
+        QueueLimit = 0,
+        AutoReplenishment = true,
     };
 
     public void Dispose() => Limiter.Dispose();

@@ -43,7 +43,11 @@ public static class StatusPages
                 HttpContext = http,
                 ProblemDetails = new ProblemDetails
                 {
-                    Status = status, Type = ProblemException.TypeOf(rule), Title = title, Detail = detail, Instance = http.Request.Path,
+                    Status = status,
+                    Type = ProblemException.TypeOf(rule),
+                    Title = title,
+                    Detail = detail,
+                    Instance = http.Request.Path,
                     Extensions = { ["rule"] = rule },
                 },
             });

@@ -175,7 +175,9 @@ public sealed class NoticePeriodSettingTests(ChangeDeskFactory app) : IClassFixt
         var now = app.Clock.GetUtcNow();
         ChangeInput Input(DateTimeOffset start) => ApiSteps.ProviderFeature(start, tenant.Id) with
         {
-            AdminActionRequired = true, AdminAction = "Move the setting", PlannedEnd = null,
+            AdminActionRequired = true,
+            AdminAction = "Move the setting",
+            PlannedEnd = null,
         };
         var shortOfTen = await rm.CreateChangeAsync(Input(now.AddDays(10).AddMinutes(-1)));
         var atTen = await rm.CreateChangeAsync(Input(now.AddDays(10)));

@@ -15,7 +15,9 @@ static partial class CookieSession
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string>
             {
-                ["Email"] = user.Email, ["Password"] = user.Password, ["__RequestVerificationToken"] = token,
+                ["Email"] = user.Email,
+                ["Password"] = user.Password,
+                ["__RequestVerificationToken"] = token,
             }),
         };
         foreach (var (name, value) in headers)

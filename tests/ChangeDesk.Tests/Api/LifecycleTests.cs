@@ -117,7 +117,10 @@ public sealed class LifecycleTests(ChangeDeskFactory app) : IClassFixture<Change
         var rm = await app.CreateUserAsync(Role.ReleaseManager);
         var input = ApiSteps.ProviderFeature(InAMonth, a.Id) with
         {
-            AdminActionRequired = true, AdminAction = "Turn on the new sign-in policy", Consent = "approve", ActionRequiredBy = InAMonth.AddDays(-1),
+            AdminActionRequired = true,
+            AdminAction = "Turn on the new sign-in policy",
+            Consent = "approve",
+            ActionRequiredBy = InAMonth.AddDays(-1),
         };
         var change = await rm.CreateChangeAsync(input);
         await rm.ActAsync(change.Id, "announce");

@@ -247,6 +247,8 @@ public sealed class SignInForm(HttpClient client, string antiforgery)
     public Task<HttpResponseMessage> PostAsync(string email, string password) =>
         client.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["Email"] = email, ["Password"] = password, ["__RequestVerificationToken"] = antiforgery,
+            ["Email"] = email,
+            ["Password"] = password,
+            ["__RequestVerificationToken"] = antiforgery,
         }), TestContext.Current.CancellationToken);
 }

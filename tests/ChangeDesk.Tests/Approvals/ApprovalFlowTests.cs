@@ -210,8 +210,12 @@ public sealed class ApprovalFlowTests(ChangeDeskFactory app) : IClassFixture<Cha
         var rm = await app.CreateUserAsync(Role.ReleaseManager);
         var created = await rm.PostJsonAsync("/api/changes", new
         {
-            title = $"No consent {Guid.NewGuid():n}", type = "functionality", subtype = "new-feature", scope = "managed-service",
-            targetTenantIds = new[] { a.Id }, plannedStart = Now.AddDays(7),
+            title = $"No consent {Guid.NewGuid():n}",
+            type = "functionality",
+            subtype = "new-feature",
+            scope = "managed-service",
+            targetTenantIds = new[] { a.Id },
+            plannedStart = Now.AddDays(7),
         });
         await Expect.StatusAsync(created, 201);
         var change = (await created.Content.ReadFromJsonAsync<ChangeView>(ChangeDeskFactory.Json, TestContext.Current.CancellationToken))!;

@@ -18,9 +18,16 @@ public static class ApprovalScenario
     {
         var created = await author.PostJsonAsync("/api/changes", new
         {
-            title = title ?? $"Approval test {Guid.NewGuid():n}", description = "A change that asks tenants for their consent.",
-            type = "functionality", subtype = "new-feature", scope = "managed-service",
-            targetTenantIds = tenants, services = new[] { "Windows" }, consent, actionRequiredBy = deadline, plannedStart,
+            title = title ?? $"Approval test {Guid.NewGuid():n}",
+            description = "A change that asks tenants for their consent.",
+            type = "functionality",
+            subtype = "new-feature",
+            scope = "managed-service",
+            targetTenantIds = tenants,
+            services = new[] { "Windows" },
+            consent,
+            actionRequiredBy = deadline,
+            plannedStart,
         });
         await Expect.StatusAsync(created, 201);
         var change = (await created.Content.ReadFromJsonAsync<ChangeView>(ChangeDeskFactory.Json))!;
@@ -34,9 +41,16 @@ public static class ApprovalScenario
     {
         var edited = await author.PutJsonAsync($"/api/changes/{change.Id}", new
         {
-            title = change.Title, description = change.Description, type = change.Type, subtype = change.Subtype, scope = change.Scope,
-            targetTenantIds = targets ?? change.TargetTenantIds, services = change.Services, consent,
-            actionRequiredBy = consent == "none" ? null : deadline ?? change.ActionRequiredBy, plannedStart = change.PlannedStart,
+            title = change.Title,
+            description = change.Description,
+            type = change.Type,
+            subtype = change.Subtype,
+            scope = change.Scope,
+            targetTenantIds = targets ?? change.TargetTenantIds,
+            services = change.Services,
+            consent,
+            actionRequiredBy = consent == "none" ? null : deadline ?? change.ActionRequiredBy,
+            plannedStart = change.PlannedStart,
         });
         await Expect.StatusAsync(edited, 200);
     }

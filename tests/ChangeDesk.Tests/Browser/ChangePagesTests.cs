@@ -14,8 +14,14 @@ public sealed partial class ChangePagesTests(BrowserFixture app) : IClassFixture
     {
         var created = await author.PostJsonAsync("/api/changes", new
         {
-            title, description = "Turn on the **new** setting.", type = "functionality", subtype = "feature-update", scope = "managed-service",
-            targetTenantIds = tenants, services = new[] { "Windows" }, plannedStart = app.Clock.GetUtcNow().AddDays(7),
+            title,
+            description = "Turn on the **new** setting.",
+            type = "functionality",
+            subtype = "feature-update",
+            scope = "managed-service",
+            targetTenantIds = tenants,
+            services = new[] { "Windows" },
+            plannedStart = app.Clock.GetUtcNow().AddDays(7),
         });
         await Expect.StatusAsync(created, 201);
         var change = (await created.Content.ReadFromJsonAsync<ChangeView>(ChangeDeskFactory.Json))!;

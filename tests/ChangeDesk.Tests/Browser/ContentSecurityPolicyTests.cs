@@ -2,8 +2,8 @@ using ChangeDesk.Data;
 using ChangeDesk.Notifications;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Tests.Releases;
-using ChangeDesk.Tests.SupportRequests;
 using ChangeDesk.Tests.Support;
+using ChangeDesk.Tests.SupportRequests;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -79,10 +79,17 @@ public sealed class ContentSecurityPolicyTests(BrowserFixture app) : IClassFixtu
             var db = s.GetRequiredService<ChangeDeskDb>();
             var row = new OutboxMessage
             {
-                Channel = Channels.Email, EventType = "change.announced", Recipient = admin.Email, TenantId = tenant.Id,
-                Subject = $"Legacy email {Guid.NewGuid():n}", Body = "Plain text", DedupKey = $"csp-{Guid.NewGuid():n}",
+                Channel = Channels.Email,
+                EventType = "change.announced",
+                Recipient = admin.Email,
+                TenantId = tenant.Id,
+                Subject = $"Legacy email {Guid.NewGuid():n}",
+                Body = "Plain text",
+                DedupKey = $"csp-{Guid.NewGuid():n}",
                 HtmlBody = "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;color:#1b1f24\"><h2 style=\"margin:0 0 .5rem\">Announced</h2><p>Body</p></body></html>",
-                CreatedAt = sent, DueAt = sent, SentAt = sent,
+                CreatedAt = sent,
+                DueAt = sent,
+                SentAt = sent,
             };
             db.Outbox.Add(row);
             await db.SaveChangesAsync();

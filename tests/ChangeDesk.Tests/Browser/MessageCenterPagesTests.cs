@@ -12,8 +12,14 @@ public sealed class MessageCenterPagesTests(BrowserFixture app) : IClassFixture<
     {
         var created = await author.PostJsonAsync("/api/changes", new
         {
-            title, description = $"About **{service}**.", type = "functionality", subtype = "new-feature", scope = "managed-service",
-            targetTenantIds = new[] { tenant }, services = new[] { service }, plannedStart = app.Clock.GetUtcNow().AddDays(8),
+            title,
+            description = $"About **{service}**.",
+            type = "functionality",
+            subtype = "new-feature",
+            scope = "managed-service",
+            targetTenantIds = new[] { tenant },
+            services = new[] { service },
+            plannedStart = app.Clock.GetUtcNow().AddDays(8),
         });
         await Expect.StatusAsync(created, 201);
         var change = (await created.Content.ReadFromJsonAsync<ChangeView>(ChangeDeskFactory.Json))!;

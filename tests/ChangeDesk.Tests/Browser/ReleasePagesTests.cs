@@ -189,8 +189,10 @@ public sealed partial class ReleasePagesTests(BrowserFixture app) : IClassFixtur
         var window = $"Audit week {Guid.NewGuid():n}"[..20];
         await Expect.StatusAsync(await admin.PostJsonAsync("/api/blackouts", new
         {
-            tenantId = tenant.Id, title = window,
-            start = new DateTimeOffset(2026, 4, 13, 0, 0, 0, TimeSpan.Zero), end = new DateTimeOffset(2026, 4, 17, 0, 0, 0, TimeSpan.Zero),
+            tenantId = tenant.Id,
+            title = window,
+            start = new DateTimeOffset(2026, 4, 13, 0, 0, 0, TimeSpan.Zero),
+            end = new DateTimeOffset(2026, 4, 17, 0, 0, 0, TimeSpan.Zero),
         }), 201);
         var rm = await app.CreateUserAsync(Role.ReleaseManager);
         var page = await app.SignInAsync(rm);
@@ -222,8 +224,13 @@ public sealed partial class ReleasePagesTests(BrowserFixture app) : IClassFixtur
         // Bundle a change into the release, and take it out again.
         var change = await rm.PostJsonAsync("/api/changes", new
         {
-            title = $"Cumulative update {Guid.NewGuid():n}", description = "Security fixes.", type = "security", subtype = "security-update",
-            scope = "managed-service", targetTenantIds = new[] { tenant.Id }, plannedStart = new DateTimeOffset(2026, 4, 14, 10, 0, 0, TimeSpan.Zero),
+            title = $"Cumulative update {Guid.NewGuid():n}",
+            description = "Security fixes.",
+            type = "security",
+            subtype = "security-update",
+            scope = "managed-service",
+            targetTenantIds = new[] { tenant.Id },
+            plannedStart = new DateTimeOffset(2026, 4, 14, 10, 0, 0, TimeSpan.Zero),
         });
         await Expect.StatusAsync(change, 201);
         var changeId = (await change.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(TestContext.Current.CancellationToken)).GetProperty("id").GetInt32();

@@ -43,7 +43,9 @@ public sealed class SupportPagesTests(BrowserFixture app) : IClassFixture<Browse
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = $"{change.Number} {change.Title}" })).ToBeVisibleAsync();
         await page.GetByLabel("Attach a file").SetInputFilesAsync(new FilePayload
         {
-            Name = "scanner-error.png", MimeType = "image/png", Buffer = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13],
+            Name = "scanner-error.png",
+            MimeType = "image/png",
+            Buffer = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13],
         });
         await page.GetByRole(AriaRole.Button, new() { Name = "Attach", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Attached scanner-error.png.");

@@ -16,8 +16,14 @@ public sealed class AnnounceNoticeTests(ChangeDeskFactory app) : IClassFixture<C
         {
             var r = await rm.PostJsonAsync("/api/changes", new
             {
-                title = "Settings move", type = "functionality", subtype = "feature-update", scope = "managed-service",
-                targetsAllTenants = true, adminActionRequired = true, adminAction = "Review the new setting", plannedStart = start,
+                title = "Settings move",
+                type = "functionality",
+                subtype = "feature-update",
+                scope = "managed-service",
+                targetsAllTenants = true,
+                adminActionRequired = true,
+                adminAction = "Review the new setting",
+                plannedStart = start,
             });
             await Expect.StatusAsync(r, 201);
             return (await r.Content.ReadFromJsonAsync<ChangeView>(ChangeDeskFactory.Json))!;

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Text.Json;
 using ChangeDesk.Data;
 using ChangeDesk.Tenancy;
@@ -99,7 +100,7 @@ sealed class OldSchema : IAsyncDisposable
     {
         await OpenAsync();
         await using var command = InsertCommand(table, row, returning: "Id");
-        return Convert.ToInt32(await command.ExecuteScalarAsync());
+        return Convert.ToInt32(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
     DbCommand InsertCommand(string table, object row, string? returning)
@@ -126,7 +127,7 @@ sealed class OldSchema : IAsyncDisposable
         {
             command.Parameters.Add(Parameter(command, $"p{i}", values[i]));
         }
-        return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T));
+        return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T), CultureInfo.InvariantCulture);
     }
 
     DbParameter Parameter(DbCommand command, string name, object? value)

@@ -21,7 +21,7 @@ namespace ChangeDesk.Tests.Data;
 /// the service answers from it as from a database it created itself. Each kind of row is written at the oldest
 /// migration whose tables hold it, with the values that version stored.
 /// </summary>
-public sealed class UpgradeTests : IAsyncDisposable
+public sealed partial class UpgradeTests : IAsyncDisposable
 {
     static readonly DateTimeOffset Then = ChangeDeskFactory.Start.AddDays(-30);
 
@@ -174,8 +174,13 @@ public sealed class UpgradeTests : IAsyncDisposable
             ChecklistRow(announced, 0, null, "Tell the service desk", 0), ChecklistRow(announced, 1, contoso, "Check the support form", 1));
         await Write(db, "Mitigations", new
         {
-            Id = Guid.NewGuid(), ChangeId = announced, OwnerTenantId = (Guid?)null, Description = "Pilot group moved first",
-            AppliedAt = Then.AddDays(1), RecordedById = providerAdmin, RecordedAt = Then.AddDays(1),
+            Id = Guid.NewGuid(),
+            ChangeId = announced,
+            OwnerTenantId = (Guid?)null,
+            Description = "Pilot group moved first",
+            AppliedAt = Then.AddDays(1),
+            RecordedById = providerAdmin,
+            RecordedAt = Then.AddDays(1),
         });
 
         var previous = AuditChain.GenesisHash;
@@ -186,8 +191,20 @@ public sealed class UpgradeTests : IAsyncDisposable
             var hash = AuditChain.ComputeHash(sequence, Then, providerAdmin, "Pat Provider", tenant, null, entity, id, "created", "Create tenant", null, after, previous);
             records.Add(new
             {
-                Sequence = sequence, At = Then, ActorId = (Guid?)providerAdmin, ActorName = "Pat Provider", TenantId = (Guid?)tenant, ChangeId = (int?)null,
-                EntityType = entity, EntityId = id, Action = "created", Operation = "Create tenant", Before = (string?)null, After = after, PreviousHash = previous, Hash = hash,
+                Sequence = sequence,
+                At = Then,
+                ActorId = (Guid?)providerAdmin,
+                ActorName = "Pat Provider",
+                TenantId = (Guid?)tenant,
+                ChangeId = (int?)null,
+                EntityType = entity,
+                EntityId = id,
+                Action = "created",
+                Operation = "Create tenant",
+                Before = (string?)null,
+                After = after,
+                PreviousHash = previous,
+                Hash = hash,
             });
             previous = hash;
         }
@@ -196,27 +213,59 @@ public sealed class UpgradeTests : IAsyncDisposable
 
     static object Token(Guid user, Guid? tenant, string secret) => new
     {
-        Id = Guid.NewGuid(), UserId = user, Name = "upgrade", Prefix = secret[..10], TokenHash = Accounts.HashToken(secret), TenantId = tenant,
-        CreatedAt = Then, LastUsedAt = (DateTimeOffset?)null, RevokedAt = (DateTimeOffset?)null,
+        Id = Guid.NewGuid(),
+        UserId = user,
+        Name = "upgrade",
+        Prefix = secret[..10],
+        TokenHash = Accounts.HashToken(secret),
+        TenantId = tenant,
+        CreatedAt = Then,
+        LastUsedAt = (DateTimeOffset?)null,
+        RevokedAt = (DateTimeOffset?)null,
     };
 
-    object ChecklistRow(int change, int party, Guid? tenant, string text, int ordinal) => new
+    static object ChecklistRow(int change, int party, Guid? tenant, string text, int ordinal) => new
     {
-        Id = Guid.NewGuid(), ChangeId = change, Phase = 0, Party = party, TenantId = tenant, Text = text, Ordinal = ordinal, CreatedAt = Then,
-        CompletedAt = (DateTimeOffset?)null, CompletedById = (Guid?)null, CompletedByName = (string?)null,
+        Id = Guid.NewGuid(),
+        ChangeId = change,
+        Phase = 0,
+        Party = party,
+        TenantId = tenant,
+        Text = text,
+        Ordinal = ordinal,
+        CreatedAt = Then,
+        CompletedAt = (DateTimeOffset?)null,
+        CompletedById = (Guid?)null,
+        CompletedByName = (string?)null,
     };
 
     Dictionary<string, object?> ChangeRow(string title, Guid? owner, ChangeState state, Consent consent, int version, bool laterColumns)
     {
         var row = new Dictionary<string, object?>
         {
-            ["Title"] = title, ["Description"] = "The **IT Admin Portal** gets a shorter support form.", ["TypeKey"] = ChangeTypeCatalog.Functionality,
-            ["Subtype"] = owner is null ? "feature-update" : "new-feature", ["Scope"] = owner is null ? 0 : 3, ["OwnerTenantId"] = owner,
-            ["TargetsAllTenants"] = false, ["Services"] = owner is null ? new[] { "IT Admin Portal" } : Array.Empty<string>(),
-            ["AdminActionRequired"] = false, ["AdminAction"] = null, ["Consent"] = (int)consent, ["ActionRequiredBy"] = null,
-            ["PlannedStart"] = Then.AddDays(40), ["PlannedEnd"] = Then.AddDays(42), ["IsEmergency"] = false, ["Severity"] = 0, ["IsMajorChange"] = false,
-            ["State"] = (int)state, ["Version"] = version, ["CreatedById"] = owner is null ? providerAdmin : contosoAdmin,
-            ["CreatedAt"] = Then, ["UpdatedAt"] = Then.AddDays(1), ["AnnouncedAt"] = state == ChangeState.Draft ? null : Then.AddDays(1),
+            ["Title"] = title,
+            ["Description"] = "The **IT Admin Portal** gets a shorter support form.",
+            ["TypeKey"] = ChangeTypeCatalog.Functionality,
+            ["Subtype"] = owner is null ? "feature-update" : "new-feature",
+            ["Scope"] = owner is null ? 0 : 3,
+            ["OwnerTenantId"] = owner,
+            ["TargetsAllTenants"] = false,
+            ["Services"] = owner is null ? new[] { "IT Admin Portal" } : Array.Empty<string>(),
+            ["AdminActionRequired"] = false,
+            ["AdminAction"] = null,
+            ["Consent"] = (int)consent,
+            ["ActionRequiredBy"] = null,
+            ["PlannedStart"] = Then.AddDays(40),
+            ["PlannedEnd"] = Then.AddDays(42),
+            ["IsEmergency"] = false,
+            ["Severity"] = 0,
+            ["IsMajorChange"] = false,
+            ["State"] = (int)state,
+            ["Version"] = version,
+            ["CreatedById"] = owner is null ? providerAdmin : contosoAdmin,
+            ["CreatedAt"] = Then,
+            ["UpdatedAt"] = Then.AddDays(1),
+            ["AnnouncedAt"] = state == ChangeState.Draft ? null : Then.AddDays(1),
         };
         if (laterColumns)
         {
@@ -225,67 +274,4 @@ public sealed class UpgradeTests : IAsyncDisposable
         }
         return row;
     }
-
-    async Task WriteMessageCenterAsync(OldSchema db)
-    {
-        await Write(db, "Messages", new
-        {
-            Id = MessageId, Number = 100007, ChangeId = announced, OwnerTenantId = (Guid?)null, Title = "Simplified support ticket submission",
-            Category = MessageCategory.PlanForChange, Severity = MessageSeverity.Normal, IsMajorChange = false, Services = new[] { "IT Admin Portal" },
-            Tags = new[] { MessageTags.FeatureUpdate, MessageTags.UpdatedMessage }, StartDateTime = Then.AddDays(40), EndDateTime = (DateTimeOffset?)Then.AddDays(42),
-            ActionRequiredByDateTime = (DateTimeOffset?)null, CreatedDateTime = Then.AddDays(1), LastModifiedDateTime = Then.AddDays(2),
-            BodyMarkdown = "The support form gets shorter.", BodyHtml = "<p>The support form gets shorter.</p>", Consent = "approve", Version = 2,
-            Details = new JsonColumn("""[{"Name":"Rollout","Value":"Pilot group first"}]"""),
-        });
-        await Write(db, "MessageTenants", new { MessageId, TenantId = contoso, PostedAt = Then.AddDays(1) });
-        await Write(db, "MessageRevisions", new
-        {
-            Id = Guid.NewGuid(), MessageId, Version = 1, ReplacedAt = Then.AddDays(2), ReplacedBy = "Pat Provider", ChangedFields = "title",
-            Title = "Support form moved", StartDateTime = Then.AddDays(40), EndDateTime = (DateTimeOffset?)Then.AddDays(42), ActionRequiredByDateTime = (DateTimeOffset?)null,
-            Category = MessageCategory.PlanForChange, Severity = MessageSeverity.Normal, BodyHtml = "<p>The support form moves.</p>",
-        });
-        await Write(db, "MessageViewStates", new { MessageId, UserId = contosoAdmin, TenantId = contoso, IsRead = true, IsArchived = false, IsFavorited = true });
-    }
-
-    async Task WriteNotificationsAndApprovalsAsync(OldSchema db)
-    {
-        await Write(db, "Outbox",
-            Outbox(queuedEmail, Channels.Email, "admin@contoso.upgrade.test", "The support form gets shorter.", sentAt: null),
-            Outbox(sentWebhook, Channels.Webhook, endpoint.ToString(), """{"type":"change.transitioned"}""", sentAt: Then.AddDays(1)));
-        await Write(db, "NotificationPreferences", new
-        {
-            Id = Guid.NewGuid(), UserId = (Guid?)contosoAdmin, TenantId = (Guid?)contoso, Email = (string?)null, Mode = (int)DeliveryMode.DailyDigest,
-            Categories = Array.Empty<string>(), Severities = Array.Empty<string>(), Services = Array.Empty<string>(), MajorChangesOnly = false, AllUpdates = true,
-            LastDigestAt = (DateTimeOffset?)null,
-        });
-        await Write(db, "TenantNotificationSettings", new { TenantId = contoso, TimeZone = "Europe/Berlin", DigestTime = new TimeOnly(8, 0), WeeklyDigestDay = (int)DayOfWeek.Monday });
-        await Write(db, "WebhookEndpoints", new
-        {
-            Id = endpoint, TenantId = (Guid?)contoso, Url = "https://hooks.contoso.example/changes", Description = "Change feed", Events = new[] { "change.transitioned" },
-            Secret = "whsec_upgrade", IsActive = true, CreatedAt = Then,
-        });
-        await Write(db, "WebhookDeliveries", new
-        {
-            Id = Guid.NewGuid(), EndpointId = endpoint, OutboxId = sentWebhook, TenantId = (Guid?)contoso, EventType = "change.transitioned", Attempt = 1,
-            At = Then.AddDays(1), StatusCode = (int?)200, Succeeded = true, Error = (string?)null, DurationMs = 12L,
-        });
-        await Write(db, "ChangeApprovals", new
-        {
-            Id = Guid.NewGuid(), ChangeId = announced, TenantId = contoso, Kind = (int)Consent.Approve, State = (int)ApprovalState.Pending,
-            Deadline = (DateTimeOffset?)Then.AddDays(60), RequestedAt = Then.AddDays(1), DecidedAt = (DateTimeOffset?)null, DecidedById = (Guid?)null,
-            DecidedByName = (string?)null, OnBehalfOf = (string?)null, Reason = (string?)null, RemindersSent = Array.Empty<int>(), EscalatedAt = (DateTimeOffset?)null, Version = 1,
-        });
-        await Write(db, "TenantApprovers", new
-        {
-            Id = Guid.NewGuid(), TenantId = contoso, UserId = contosoAdmin, DelegateUserId = (Guid?)null, AwayFrom = (DateTimeOffset?)null, AwayUntil = (DateTimeOffset?)null,
-        });
-    }
-
-    object Outbox(Guid id, string channel, string recipient, string body, DateTimeOffset? sentAt) => new
-    {
-        Id = id, Channel = channel, EventType = "change.transitioned", Recipient = recipient, RecipientName = (string?)null, TenantId = (Guid?)contoso,
-        ChangeId = (int?)announced, MessageId = (string?)MessageId, Subject = (string?)(channel == Channels.Email ? "[MC100007] Simplified support ticket submission" : null),
-        Body = body, HtmlBody = (string?)null, DedupKey = $"upgrade:{id}", CreatedAt = Then.AddDays(1), DueAt = Then.AddDays(1), Attempts = sentAt is null ? 0 : 1,
-        LeaseOwner = (string?)null, LeaseUntil = (DateTimeOffset?)null, SentAt = sentAt, DeadAt = (DateTimeOffset?)null, LastError = (string?)null,
-    };
 }

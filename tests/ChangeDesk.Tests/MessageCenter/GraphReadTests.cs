@@ -20,24 +20,43 @@ public sealed class GraphReadTests(ChangeDeskFactory app) : IClassFixture<Change
         {
             Title = "Printer settings move to the new console",
             Description = "Printer settings move to the **new** console.\n\n- queues\n- drivers",
-            AdminActionRequired = true, AdminAction = "Review printer defaults", StartIn = TimeSpan.FromDays(7), EndIn = TimeSpan.FromDays(9),
-            ActionRequiredByIn = TimeSpan.FromDays(6), Severity = "high", IsMajorChange = true, Services = ["Windows", "Microsoft Intune"],
+            AdminActionRequired = true,
+            AdminAction = "Review printer defaults",
+            StartIn = TimeSpan.FromDays(7),
+            EndIn = TimeSpan.FromDays(9),
+            ActionRequiredByIn = TimeSpan.FromDays(6),
+            Severity = "high",
+            IsMajorChange = true,
+            Services = ["Windows", "Microsoft Intune"],
         }, tenant.Id);
         var retirement = await app.AnnounceAsync(rm, new ChangeSpec
         {
-            Title = "Legacy kiosk mode retires", Subtype = "deprecated-feature", StartIn = TimeSpan.FromDays(30), Services = ["Windows"],
+            Title = "Legacy kiosk mode retires",
+            Subtype = "deprecated-feature",
+            StartIn = TimeSpan.FromDays(30),
+            Services = ["Windows"],
         }, tenant.Id);
         var security = await app.AnnounceAsync(rm, new ChangeSpec
         {
-            Title = "March security update", Type = "security", Subtype = null, Severity = "critical", Services = ["Windows", "Microsoft Edge"],
+            Title = "March security update",
+            Type = "security",
+            Subtype = null,
+            Severity = "critical",
+            Services = ["Windows", "Microsoft Edge"],
         }, tenant.Id);
         var hotfix = await app.AnnounceAsync(rm, new ChangeSpec
         {
-            Title = "Client hotfix for sign-in delays", Type = "non-security", Subtype = "client-hotfix", Services = ["Microsoft 365 Apps"],
+            Title = "Client hotfix for sign-in delays",
+            Type = "non-security",
+            Subtype = "client-hotfix",
+            Services = ["Microsoft 365 Apps"],
         }, tenant.Id);
         var newFeature = await app.AnnounceAsync(rm, new ChangeSpec
         {
-            Title = "Self-service printer install", Subtype = "new-feature", Tags = ["User impact"], Services = ["Windows"],
+            Title = "Self-service printer install",
+            Subtype = "new-feature",
+            Tags = ["User impact"],
+            Services = ["Windows"],
         }, tenant.Id);
 
         var graph = app.Graph(admin);

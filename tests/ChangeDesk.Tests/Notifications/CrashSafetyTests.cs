@@ -44,8 +44,15 @@ public sealed class CrashSafetyTests
             db.EmailContents.Add(content);
             var queued = Enumerable.Range(0, emails).Select(i => new OutboxMessage
             {
-                Channel = Channels.Email, EventType = "change.announced", Recipient = $"crash-{i:D3}-{Guid.NewGuid():n}@example.test",
-                Subject = $"Settings move {i}", Body = "", ContentId = content.Id, DedupKey = Guid.NewGuid().ToString("n"), CreatedAt = now, DueAt = now,
+                Channel = Channels.Email,
+                EventType = "change.announced",
+                Recipient = $"crash-{i:D3}-{Guid.NewGuid():n}@example.test",
+                Subject = $"Settings move {i}",
+                Body = "",
+                ContentId = content.Id,
+                DedupKey = Guid.NewGuid().ToString("n"),
+                CreatedAt = now,
+                DueAt = now,
             }).ToList();
             db.Outbox.AddRange(queued);
             await db.SaveChangesAsync();

@@ -87,7 +87,8 @@ public sealed partial class ExtraAddressAdminTests(SmtpFixture app) : IClassFixt
         var id = Assert.Single(await tenant.Admin.AddressesAsync(), a => a.Email == pending).Id;
         var resend = await browser.PostAsync("/account/notifications?handler=ResendConfirmation", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["id"] = id.ToString(), ["__RequestVerificationToken"] = await CookieSession.FormTokenAsync(browser, "/account/notifications"),
+            ["id"] = id.ToString(),
+            ["__RequestVerificationToken"] = await CookieSession.FormTokenAsync(browser, "/account/notifications"),
         }), ct);
         await Expect.StatusAsync(resend, 302);
         Assert.Equal(2, (await app.ConfirmationRowsAsync(pending)).Count);

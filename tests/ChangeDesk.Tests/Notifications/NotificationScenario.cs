@@ -31,10 +31,19 @@ public sealed record ChangeSpec(IReadOnlyList<Guid> Tenants, DateTimeOffset Plan
 
     public object Body => new
     {
-        title = Title, description = Description, type = "functionality", subtype = "feature-update", scope = "managed-service",
-        targetsAllTenants = AllTenants, targetTenantIds = Tenants, services = new[] { "Windows" }, plannedStart = PlannedStart,
-        adminActionRequired = AdminActionRequired, adminAction = AdminActionRequired ? "Review the new defaults" : null,
-        actionRequiredBy = ActionRequiredBy, category = Category,
+        title = Title,
+        description = Description,
+        type = "functionality",
+        subtype = "feature-update",
+        scope = "managed-service",
+        targetsAllTenants = AllTenants,
+        targetTenantIds = Tenants,
+        services = new[] { "Windows" },
+        plannedStart = PlannedStart,
+        adminActionRequired = AdminActionRequired,
+        adminAction = AdminActionRequired ? "Review the new defaults" : null,
+        actionRequiredBy = ActionRequiredBy,
+        category = Category,
     };
 }
 

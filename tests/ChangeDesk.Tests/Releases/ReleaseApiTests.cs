@@ -71,13 +71,22 @@ public sealed class ReleaseApiTests(ChangeDeskFactory app) : IClassFixture<Chang
         var (_, admin) = await app.CreateTenantWithAdminAsync();
         var own = await (await admin.PostJsonAsync("/api/changes", new
         {
-            title = "Payroll upgrade", type = "functionality", subtype = "feature-update", scope = "custom-software", plannedStart = Now.AddDays(20),
+            title = "Payroll upgrade",
+            type = "functionality",
+            subtype = "feature-update",
+            scope = "custom-software",
+            plannedStart = Now.AddDays(20),
         })).ReadAsync<ChangeView>(201);
 
         var problem = await Expect.ProblemAsync(await rm.PostJsonAsync("/api/releases", new
         {
-            title = "", kind = "monthly", plannedStart = Now.AddDays(30), maxInstallFailurePercent = 150, minDevices = -1,
-            targetsAllTenants = false, changeIds = new[] { own.Id, 999999 },
+            title = "",
+            kind = "monthly",
+            plannedStart = Now.AddDays(30),
+            maxInstallFailurePercent = 150,
+            minDevices = -1,
+            targetsAllTenants = false,
+            changeIds = new[] { own.Id, 999999 },
         }), 400, "validation");
 
         var errors = problem.GetProperty("errors");
@@ -216,8 +225,14 @@ public sealed class ReleaseApiTests(ChangeDeskFactory app) : IClassFixture<Chang
         var rm = await app.CreateUserAsync(Role.ReleaseManager);
         var change = await (await rm.PostJsonAsync("/api/changes", new
         {
-            title = "New kiosk defaults", type = "functionality", subtype = "feature-update", scope = "managed-service", targetTenantIds = new[] { a.Id },
-            consent = "approve", actionRequiredBy = Now.AddDays(1), plannedStart = Now.AddDays(2),
+            title = "New kiosk defaults",
+            type = "functionality",
+            subtype = "feature-update",
+            scope = "managed-service",
+            targetTenantIds = new[] { a.Id },
+            consent = "approve",
+            actionRequiredBy = Now.AddDays(1),
+            plannedStart = Now.AddDays(2),
         })).ReadAsync<ChangeView>(201);
         await Expect.StatusAsync(await rm.PostJsonAsync($"/api/changes/{change.Id}/announce"), 200);
         var release = await rm.CreateReleaseAsync(new { title = "Kiosk fix", kind = "out-of-band", targetTenantIds = new[] { a.Id, b.Id }, changeIds = new[] { change.Id } });

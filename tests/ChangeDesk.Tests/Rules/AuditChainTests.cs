@@ -26,16 +26,38 @@ public sealed class AuditChainTests
 
         public static Draft From(AuditRecord r) => new()
         {
-            Sequence = r.Sequence, At = r.At, ActorId = r.ActorId, ActorName = r.ActorName, TenantId = r.TenantId, ChangeId = r.ChangeId,
-            EntityType = r.EntityType, EntityId = r.EntityId, Action = r.Action, Operation = r.Operation, Before = r.Before, After = r.After,
-            PreviousHash = r.PreviousHash, Hash = r.Hash,
+            Sequence = r.Sequence,
+            At = r.At,
+            ActorId = r.ActorId,
+            ActorName = r.ActorName,
+            TenantId = r.TenantId,
+            ChangeId = r.ChangeId,
+            EntityType = r.EntityType,
+            EntityId = r.EntityId,
+            Action = r.Action,
+            Operation = r.Operation,
+            Before = r.Before,
+            After = r.After,
+            PreviousHash = r.PreviousHash,
+            Hash = r.Hash,
         };
 
         public AuditRecord ToRecord() => new()
         {
-            Sequence = Sequence, At = At, ActorId = ActorId, ActorName = ActorName, TenantId = TenantId, ChangeId = ChangeId,
-            EntityType = EntityType, EntityId = EntityId, Action = Action, Operation = Operation, Before = Before, After = After,
-            PreviousHash = PreviousHash, Hash = Hash,
+            Sequence = Sequence,
+            At = At,
+            ActorId = ActorId,
+            ActorName = ActorName,
+            TenantId = TenantId,
+            ChangeId = ChangeId,
+            EntityType = EntityType,
+            EntityId = EntityId,
+            Action = Action,
+            Operation = Operation,
+            Before = Before,
+            After = After,
+            PreviousHash = PreviousHash,
+            Hash = Hash,
         };
 
         public AuditRecord Sealed()

@@ -18,17 +18,17 @@ public sealed class ChecklistTemplateTests
     static Change NewChange(
         string type = ChangeTypeCatalog.Functionality, bool adminAction = true, bool emergency = false, Consent consent = Consent.None,
         Guid? owner = null, Scope scope = Scope.ManagedService) => new()
-    {
-        Title = "New settings page",
-        TypeKey = type,
-        Subtype = ChangeTypeCatalog.SubtypesOf(type)[0].Key,
-        Scope = scope,
-        OwnerTenantId = owner,
-        AdminActionRequired = adminAction,
-        AdminAction = adminAction ? "Turn on the new setting" : null,
-        IsEmergency = emergency,
-        Consent = consent,
-    };
+        {
+            Title = "New settings page",
+            TypeKey = type,
+            Subtype = ChangeTypeCatalog.SubtypesOf(type)[0].Key,
+            Scope = scope,
+            OwnerTenantId = owner,
+            AdminActionRequired = adminAction,
+            AdminAction = adminAction ? "Turn on the new setting" : null,
+            IsEmergency = emergency,
+            Consent = consent,
+        };
 
     static IReadOnlyList<Item> Items(Phase phase, Change change, IReadOnlyList<Guid> recipients, Func<Guid, ResponsibilityMatrix>? matrixFor = null) =>
         For(phase, new Context(change, TypeOf(change.TypeKey), matrixFor ?? (_ => ResponsibilityMatrix.Default), recipients));

@@ -23,7 +23,12 @@ public sealed class RolloutEngineTests
 
     static RolloutInput Input(DateTimeOffset now, IReadOnlyList<RingInput> rings) => new()
     {
-        ReleaseState = ReleaseState.InProgress, PlannedStart = T0, StartedAt = T0, Rings = rings, Thresholds = Limits, Now = now,
+        ReleaseState = ReleaseState.InProgress,
+        PlannedStart = T0,
+        StartedAt = T0,
+        Rings = rings,
+        Thresholds = Limits,
+        Now = now,
     };
 
     static (RingState, DateTimeOffset?, SignalTotals?) Done(double startDay) => (RingState.Completed, T0 + startDay * Day, null);
@@ -217,7 +222,8 @@ public sealed class RolloutEngineTests
     {
         var d = RolloutEngine.Decide(Input(T0, Rings()) with
         {
-            Blackouts = [new WindowInput(T0 - Day, T0 + Day, true, "Year-end freeze")], BlackoutOverridden = true,
+            Blackouts = [new WindowInput(T0 - Day, T0 + Day, true, "Year-end freeze")],
+            BlackoutOverridden = true,
         });
 
         Assert.Equal([new StartRing("Test", false)], d.Actions);

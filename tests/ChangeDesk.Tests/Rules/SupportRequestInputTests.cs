@@ -7,7 +7,10 @@ public sealed class SupportRequestInputTests
 {
     static readonly SupportRequestInput Complete = new()
     {
-        Title = "  Outlook search finds nothing  ", Description = "Since the hotfix no results.", Severity = "b", AffectedUsers = 12,
+        Title = "  Outlook search finds nothing  ",
+        Description = "Since the hotfix no results.",
+        Severity = "b",
+        AffectedUsers = 12,
     };
 
     static Dictionary<string, string[]> ErrorsOf(SupportRequestInput input) =>

@@ -11,8 +11,15 @@ public sealed class TimeChartTests
 
     static TimeChart Chart(IReadOnlyList<ChartSeries> series, IReadOnlyList<ChartThreshold>? thresholds = null, double? yMax = null) => new()
     {
-        Id = "chart-1", Title = "Fabrikam: install failure rate", Description = "Failed installs as a share of installs, per ring",
-        YLabel = "Install failures (%)", From = From, To = From.AddDays(4), YMax = yMax, Series = series, Thresholds = thresholds ?? [],
+        Id = "chart-1",
+        Title = "Fabrikam: install failure rate",
+        Description = "Failed installs as a share of installs, per ring",
+        YLabel = "Install failures (%)",
+        From = From,
+        To = From.AddDays(4),
+        YMax = yMax,
+        Series = series,
+        Thresholds = thresholds ?? [],
     };
 
     static XElement Parse(TimeChart chart) => XElement.Parse(chart.ToSvg());

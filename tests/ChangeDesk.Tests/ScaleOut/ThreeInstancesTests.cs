@@ -87,9 +87,16 @@ public sealed class ThreeInstancesTests : IAsyncLifetime
         var deadline = app.Clock.GetUtcNow().AddDays(5);
         var created = await release.PostJsonAsync("/api/changes", new
         {
-            title = "Scale-out rollout", type = "functionality", subtype = "feature-update", scope = "managed-service",
-            targetTenantIds = tenants, adminActionRequired = true, adminAction = "Review the new defaults",
-            consent = "approve", actionRequiredBy = deadline, plannedStart = start,
+            title = "Scale-out rollout",
+            type = "functionality",
+            subtype = "feature-update",
+            scope = "managed-service",
+            targetTenantIds = tenants,
+            adminActionRequired = true,
+            adminAction = "Review the new defaults",
+            consent = "approve",
+            actionRequiredBy = deadline,
+            plannedStart = start,
         });
         await Expect.StatusAsync(created, 201);
         var change = (await created.Content.ReadFromJsonAsync<ChangeView>(ChangeDeskFactory.Json, TestContext.Current.CancellationToken))!;

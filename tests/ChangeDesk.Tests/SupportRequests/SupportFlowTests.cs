@@ -1,4 +1,3 @@
-using ChangeDesk.Web;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ChangeDesk.Audit;
@@ -10,6 +9,7 @@ using ChangeDesk.Support;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Tests.Api;
 using ChangeDesk.Tests.Support;
+using ChangeDesk.Web;
 
 namespace ChangeDesk.Tests.SupportRequests;
 
@@ -254,7 +254,12 @@ public sealed class SupportFlowTests(ChangeDeskFactory app) : IClassFixture<Chan
         await SupportSteps.ValidationProblemAsync(await admin.PostJsonAsync("/api/support-requests", new { }), "title", "description", "severity", "affectedUsers");
         await SupportSteps.ValidationProblemAsync(await admin.PostJsonAsync("/api/support-requests", new
         {
-            title = "Broken", description = "It broke.", severity = "urgent", affectedUsers = 0, contactEmail = "help desk", contactPhone = "ring ring",
+            title = "Broken",
+            description = "It broke.",
+            severity = "urgent",
+            affectedUsers = 0,
+            contactEmail = "help desk",
+            contactPhone = "ring ring",
         }), "severity", "affectedUsers", "contactEmail", "contactPhone");
         await Expect.ProblemAsync(await admin.PostJsonAsync("/api/support-requests", "{\"title\": 5"), 400, "bad-request");
 

@@ -51,7 +51,12 @@ public sealed class SupportNotificationTests(SmtpFixture app) : IClassFixture<Sm
         var helpdesk = $"helpdesk-{Guid.NewGuid():n}@example.test";
         var filed = await admin.FileAsync(new
         {
-            title = "Teams crashes on start", description = "Since Monday.", severity = "b", affectedUsers = 30, contactName = "Help desk", contactEmail = helpdesk,
+            title = "Teams crashes on start",
+            description = "Since Monday.",
+            severity = "b",
+            affectedUsers = 30,
+            contactName = "Help desk",
+            contactEmail = helpdesk,
         });
         Assert.Equal(new SupportContact("Help desk", helpdesk, null), filed.Contact);
         var note = $"Known issue in build 1234 {Guid.NewGuid():n}";

@@ -14,7 +14,10 @@ static class SupportSteps
     {
         title = title ?? $"Printing fails {Guid.NewGuid():n}"[..30],
         description = "Since the update, print jobs **fail** on every branch printer.",
-        severity, affectedUsers, changeId, releaseId,
+        severity,
+        affectedUsers,
+        changeId,
+        releaseId,
     };
 
     public static async Task<SupportRequestView> FileAsync(this TestUser admin, object body) =>

@@ -40,7 +40,13 @@ public sealed class ChecklistTasks(ChangeDeskDb db, MatrixService matrices, Chan
         // One item per targeted tenant and line of the template: tens of thousands for a change to every tenant.
         db.AddBulk(items.Select((item, i) => new ChecklistTask
         {
-            ChangeId = change.Id, Phase = phase, Party = item.Party, TenantId = item.TenantId, Text = item.Text, Ordinal = first + i, CreatedAt = now,
+            ChangeId = change.Id,
+            Phase = phase,
+            Party = item.Party,
+            TenantId = item.TenantId,
+            Text = item.Text,
+            Ordinal = first + i,
+            CreatedAt = now,
         }));
     }
 }

@@ -37,8 +37,12 @@ public sealed class RecordMitigation(
             }
             change.Mitigations.Add(new Mitigation
             {
-                ChangeId = change.Id, OwnerTenantId = change.OwnerTenantId, Description = description!.Trim(),
-                AppliedAt = (appliedAt ?? now).ToUniversalTime(), RecordedAt = now, RecordedById = user.Id ?? Guid.Empty,
+                ChangeId = change.Id,
+                OwnerTenantId = change.OwnerTenantId,
+                Description = description!.Trim(),
+                AppliedAt = (appliedAt ?? now).ToUniversalTime(),
+                RecordedAt = now,
+                RecordedById = user.Id ?? Guid.Empty,
             });
             change.Touch(now);
             await messages.ReviseAsync(change, await access.TypeAsync(change, ct), now, ct);

@@ -10,7 +10,7 @@ namespace ChangeDesk.Changes.Pages;
 
 public sealed class DetailModel(
     Read.ChangeReader reader, Transition.TransitionChange transition, Mitigations.RecordMitigation recordMitigation, Checklist.CompleteTask completeTask,
-    AuditTrail audit, MatrixService matrices, ChangeDeskDb db, Approvals.ApprovalService approvals, Support.SupportRequestReader support) : PageModel
+    AuditTrail audit, MatrixService matrices, ChangeDeskDb db, Approvals.ApprovalService approvals, Support.SupportRequestReader support) : ActionPageModel
 {
     [BindProperty(SupportsGet = true)] public int Id { get; set; }
 
@@ -23,7 +23,6 @@ public sealed class DetailModel(
     public string TypeName { get; private set; } = "";
     public string SubtypeName { get; private set; } = "";
     public Approvals.ApprovalBoard? Board { get; private set; }
-    public string? Error { get; private set; }
     public string? Message { get; private set; }
 
     /// <summary>A tenant's admins can report a problem with the change to the provider's support team.</summary>
@@ -39,7 +38,7 @@ public sealed class DetailModel(
     }
 
     public Task<IActionResult> OnPostTransitionAsync(string action, int version, CancellationToken ct) =>
-        Act(async () =>
+        ActAsync(async () =>
         {
             if (!EnumNames.TryParse<ChangeAction>(action, out var a))
             {
@@ -50,34 +49,26 @@ public sealed class DetailModel(
         }, ct);
 
     public Task<IActionResult> OnPostMitigationAsync(string? mitigation, int version, CancellationToken ct) =>
-        Act(async () =>
+        ActAsync(async () =>
         {
             await recordMitigation.HandleAsync(Id, mitigation, null, EntityTags.Of(version), ct);
             return "Mitigation recorded.";
         }, ct);
 
     public Task<IActionResult> OnPostCompleteAsync(Guid taskId, CancellationToken ct) =>
-        Act(async () =>
+        ActAsync(async () =>
         {
             await completeTask.HandleAsync(Id, taskId, ct);
             return "Task marked done.";
         }, ct);
 
-    async Task<IActionResult> Act(Func<Task<string>> work, CancellationToken ct)
-    {
-        try
-        {
-            TempData["message"] = await work();
-            return RedirectToPage(new { Id });
-        }
-        catch (ProblemException e) when (e is not NotFoundException)
-        {
-            Error = e is PreconditionFailedException
-                ? "Someone changed this change since you opened it. The page now shows the current version: check it and try again."
-                : e.Message;
-            return await LoadAsync(ct);
-        }
-    }
+    protected override string Subject => "change";
+
+    protected override IActionResult Done() => RedirectToPage(new { Id });
+
+    protected override bool ShowsOnPage(ProblemException refusal) => refusal is not NotFoundException;
+
+    protected override Task<IActionResult> ReloadAsync(CancellationToken ct) => LoadAsync(ct);
 
     async Task<IActionResult> LoadAsync(CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ChangeDesk.Data;
 using ChangeDesk.Responsibility;
 using ChangeDesk.Tenancy;
@@ -39,5 +40,5 @@ public sealed class ListModel(Read.ChangeReader reader, MatrixService matrices, 
     }
 
     public string PageLink(int skip) =>
-        QueryString.Create(new Dictionary<string, string?> { ["q"] = Q, ["state"] = State, ["type"] = Type, ["scope"] = Scope, ["skip"] = skip.ToString() }).ToString();
+        QueryString.Create(new Dictionary<string, string?> { ["q"] = Q, ["state"] = State, ["type"] = Type, ["scope"] = Scope, ["skip"] = skip.ToString(CultureInfo.InvariantCulture) }).ToString();
 }

@@ -42,8 +42,10 @@ public sealed class ChangeReader(ChangeDeskDb db, CurrentUser user, ChangeAccess
         }
         if (!string.IsNullOrWhiteSpace(filter.Q))
         {
-            var q = filter.Q.Trim().ToLower();
+            var q = filter.Q.Trim().ToLowerInvariant();
+#pragma warning disable CA1304, CA1311, CA1862 // translated to SQL lower(); the overloads with a culture or comparison are not
             query = query.Where(c => c.Title.ToLower().Contains(q) || c.Description.ToLower().Contains(q));
+#pragma warning restore CA1304, CA1311, CA1862
         }
         if (filter.Top is < 1 or > 500)
         {

@@ -58,8 +58,14 @@ public sealed class InboxModel(MessageCenterService center, Accounts accounts, C
 
     Dictionary<string, string?> Query() => new()
     {
-        ["tenantId"] = me.IsProvider ? TenantId?.ToString() : null, ["view"] = View, ["service"] = Service, ["tag"] = Tag,
-        ["category"] = Category, ["q"] = Q, ["sort"] = Sort, ["desc"] = Desc?.ToString().ToLowerInvariant(),
+        ["tenantId"] = me.IsProvider ? TenantId?.ToString() : null,
+        ["view"] = View,
+        ["service"] = Service,
+        ["tag"] = Tag,
+        ["category"] = Category,
+        ["q"] = Q,
+        ["sort"] = Sort,
+        ["desc"] = Desc?.ToString().ToLowerInvariant(),
     };
 
     public string Link(string? view = null, int? skip = null)

@@ -75,10 +75,15 @@ public sealed class GenerateCalendar(
             {
                 var release = new Release
                 {
-                    Title = entry.Title, Kind = entry.Kind, PlannedStart = entry.PlannedStart, CalendarKey = entry.Key,
+                    Title = entry.Title,
+                    Kind = entry.Kind,
+                    PlannedStart = entry.PlannedStart,
+                    CalendarKey = entry.Key,
                     Description = entry.Kind == ReleaseKind.Security ? "The monthly security release: security updates for the managed devices."
                         : "The monthly non-security preview: fixes and improvements ahead of next month's security release.",
-                    CreatedById = user.Id ?? Guid.Empty, CreatedAt = now, UpdatedAt = now,
+                    CreatedById = user.Id ?? Guid.Empty,
+                    CreatedAt = now,
+                    UpdatedAt = now,
                 };
                 db.Releases.Add(release);
                 await rollouts.SyncAsync(release, ct);

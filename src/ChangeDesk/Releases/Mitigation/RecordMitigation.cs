@@ -1,7 +1,7 @@
-using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 using ChangeDesk.Data;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
+using MaxLength = System.ComponentModel.DataAnnotations.MaxLengthAttribute;
 
 namespace ChangeDesk.Releases.Mitigation;
 

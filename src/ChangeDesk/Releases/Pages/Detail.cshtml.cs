@@ -16,7 +16,7 @@ namespace ChangeDesk.Releases.Pages;
 /// A release and its rollout: per tenant and ring the state, times, device counts, gate answers and charts, every
 /// pause with who, which side, why and when, and the actions the viewer may take. Tenants see their own tenant only.
 /// </summary>
-public sealed class DetailModel(ReleaseReader releases, RolloutService rollouts, RolloutQueries queries, ChangeDeskDb db, CurrentUser me) : PageModel
+public sealed class DetailModel(ReleaseReader releases, RolloutService rollouts, RolloutQueries queries, ChangeDeskDb db, CurrentUser me) : ActionPageModel
 {
     [BindProperty(SupportsGet = true)] public Guid Id { get; set; }
 
@@ -27,7 +27,6 @@ public sealed class DetailModel(ReleaseReader releases, RolloutService rollouts,
     public IReadOnlyList<(int Id, string Title)> Bundleable { get; private set; } = [];
 
     public Dictionary<Guid, string> TenantNames { get; private set; } = [];
-    public string? Error { get; private set; }
     public string? Message { get; private set; }
 
     public bool IsProvider => me.IsProvider;
@@ -47,47 +46,39 @@ public sealed class DetailModel(ReleaseReader releases, RolloutService rollouts,
     }
 
     public Task<IActionResult> OnPostStartAsync(int version, [FromServices] StartRelease start, CancellationToken ct) =>
-        Act(async () => { await start.RunAsync(Id, $"\"{version}\"", ct); return "Release started: every tenant got its start post."; }, ct);
+        ActAsync(async () => { await start.RunAsync(Id, EntityTags.Of(version), ct); return "Release started: every tenant got its start post."; }, ct);
 
     public Task<IActionResult> OnPostCancelAsync(string? reason, [FromServices] CancelRelease cancel, CancellationToken ct) =>
-        Act(async () => { await cancel.RunAsync(Id, reason, ct); return "Release cancelled."; }, ct);
+        ActAsync(async () => { await cancel.RunAsync(Id, reason, ct); return "Release cancelled."; }, ct);
 
     public Task<IActionResult> OnPostPauseAsync(Guid? tenantId, string? reason, CancellationToken ct) =>
-        Act(async () => { await rollouts.PauseAsync(Id, tenantId, reason, ct); return tenantId is null && IsProvider ? "Rollout paused for every tenant." : "Rollout paused."; }, ct);
+        ActAsync(async () => { await rollouts.PauseAsync(Id, tenantId, reason, ct); return tenantId is null && IsProvider ? "Rollout paused for every tenant." : "Rollout paused."; }, ct);
 
     public Task<IActionResult> OnPostResumeAsync(Guid? tenantId, string? reason, CancellationToken ct) =>
-        Act(async () => { await rollouts.ResumeAsync(Id, tenantId, reason, ct); return "Pause lifted."; }, ct);
+        ActAsync(async () => { await rollouts.ResumeAsync(Id, tenantId, reason, ct); return "Pause lifted."; }, ct);
 
     public Task<IActionResult> OnPostExpediteAsync(Guid? tenantId, string? reason, CancellationToken ct) =>
-        Act(async () => { await rollouts.ExpediteAsync(Id, tenantId, reason, ct); return "Rollout expedited: the remaining rings start now."; }, ct);
+        ActAsync(async () => { await rollouts.ExpediteAsync(Id, tenantId, reason, ct); return "Rollout expedited: the remaining rings start now."; }, ct);
 
     public Task<IActionResult> OnPostBundleAsync(int? changeId, [FromServices] BundleChanges bundle, CancellationToken ct) =>
-        Act(async () => { await bundle.RunAsync(Id, changeId is { } c ? [c] : [], ct); return $"CHG-{changeId} bundled."; }, ct);
+        ActAsync(async () => { await bundle.RunAsync(Id, changeId is { } c ? [c] : [], ct); return $"CHG-{changeId} bundled."; }, ct);
 
     public Task<IActionResult> OnPostUnbundleAsync(int changeId, [FromServices] UnbundleChange unbundle, CancellationToken ct) =>
-        Act(async () => { await unbundle.RunAsync(Id, changeId, ct); return $"CHG-{changeId} taken out of the release."; }, ct);
+        ActAsync(async () => { await unbundle.RunAsync(Id, changeId, ct); return $"CHG-{changeId} taken out of the release."; }, ct);
 
     public Task<IActionResult> OnPostMitigationAsync(string? description, [FromServices] RecordMitigation record, CancellationToken ct) =>
-        Act(async () => { await record.RunAsync(Id, description, null, ct); return "Mitigation recorded."; }, ct);
+        ActAsync(async () => { await record.RunAsync(Id, description, null, ct); return "Mitigation recorded."; }, ct);
 
     public Task<IActionResult> OnPostOverrideBlackoutsAsync(string? reason, [FromServices] OverrideBlackouts overrideBlackouts, CancellationToken ct) =>
-        Act(async () => { await overrideBlackouts.RunAsync(Id, reason, ct); return "Blackout windows overridden for this emergency release."; }, ct);
+        ActAsync(async () => { await overrideBlackouts.RunAsync(Id, reason, ct); return "Blackout windows overridden for this emergency release."; }, ct);
 
-    async Task<IActionResult> Act(Func<Task<string>> work, CancellationToken ct)
-    {
-        try
-        {
-            TempData["message"] = await work();
-            return RedirectToPage(new { Id });
-        }
-        catch (ProblemException e) when (e is not NotFoundException)
-        {
-            Error = e is PreconditionFailedException
-                ? "Someone changed this release since you opened it. The page now shows the current version: check it and try again."
-                : e.Message;
-            return await LoadAsync(ct);
-        }
-    }
+    protected override string Subject => "release";
+
+    protected override IActionResult Done() => RedirectToPage(new { Id });
+
+    protected override bool ShowsOnPage(ProblemException refusal) => refusal is not NotFoundException;
+
+    protected override Task<IActionResult> ReloadAsync(CancellationToken ct) => LoadAsync(ct);
 
     async Task<IActionResult> LoadAsync(CancellationToken ct)
     {

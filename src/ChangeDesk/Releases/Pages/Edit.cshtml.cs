@@ -35,17 +35,29 @@ public sealed class ReleaseForm
 
     public ReleaseInput ToInput() => new()
     {
-        Title = Title, Description = Description, Kind = Kind,
+        Title = Title,
+        Description = Description,
+        Kind = Kind,
         PlannedStart = PlannedStart is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Unspecified), TimeSpan.Zero) : null,
-        TargetsAllTenants = TargetsAllTenants, TargetTenantIds = TargetsAllTenants ? [] : TargetTenantIds, ChangeIds = ChangeIds,
-        MaxInstallFailurePercent = MaxInstallFailurePercent, MaxReliabilityEventsPer1000 = MaxReliabilityEventsPer1000,
-        MaxSupportRequestsPer1000 = MaxSupportRequestsPer1000, MinDevices = MinDevices,
+        TargetsAllTenants = TargetsAllTenants,
+        TargetTenantIds = TargetsAllTenants ? [] : TargetTenantIds,
+        ChangeIds = ChangeIds,
+        MaxInstallFailurePercent = MaxInstallFailurePercent,
+        MaxReliabilityEventsPer1000 = MaxReliabilityEventsPer1000,
+        MaxSupportRequestsPer1000 = MaxSupportRequestsPer1000,
+        MinDevices = MinDevices,
     };
 
     public static ReleaseForm From(ReleaseView r) => new()
     {
-        Version = r.Version, Title = r.Title, Description = r.Description, Kind = EnumNames.Of(r.Kind), PlannedStart = r.PlannedStart.UtcDateTime,
-        TargetsAllTenants = r.TargetsAllTenants, TargetTenantIds = r.TargetTenantIds.ToList(), ChangeIds = r.Changes.Select(c => c.Id).ToList(),
+        Version = r.Version,
+        Title = r.Title,
+        Description = r.Description,
+        Kind = EnumNames.Of(r.Kind),
+        PlannedStart = r.PlannedStart.UtcDateTime,
+        TargetsAllTenants = r.TargetsAllTenants,
+        TargetTenantIds = r.TargetTenantIds.ToList(),
+        ChangeIds = r.Changes.Select(c => c.Id).ToList(),
         MaxInstallFailurePercent = r.Thresholds.Overridden ? r.Thresholds.MaxInstallFailurePercent : null,
         MaxReliabilityEventsPer1000 = r.Thresholds.Overridden ? r.Thresholds.MaxReliabilityEventsPer1000 : null,
         MaxSupportRequestsPer1000 = r.Thresholds.Overridden ? r.Thresholds.MaxSupportRequestsPer1000 : null,

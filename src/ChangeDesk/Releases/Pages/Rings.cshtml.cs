@@ -39,7 +39,7 @@ public sealed class RingsModel(RingsAndBlackouts rings, Accounts accounts, Curre
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         Message = TempData["message"] as string;
-        return await LoadAsync(ct, fillRows: true);
+        return await LoadAsync(fillRows: true, ct);
     }
 
     public async Task<IActionResult> OnPostRingsAsync(CancellationToken ct)
@@ -65,7 +65,7 @@ public sealed class RingsModel(RingsAndBlackouts rings, Accounts accounts, Curre
                     ModelState.AddModelError(key, message);
                 }
             }
-            return await LoadAsync(ct, fillRows: false);
+            return await LoadAsync(fillRows: false, ct);
         }
     }
 
@@ -79,7 +79,7 @@ public sealed class RingsModel(RingsAndBlackouts rings, Accounts accounts, Curre
         catch (ProblemException e) when (e is not NotFoundException)
         {
             Error = e.Message;
-            return await LoadAsync(ct, fillRows: true);
+            return await LoadAsync(fillRows: true, ct);
         }
     }
 
@@ -95,7 +95,7 @@ public sealed class RingsModel(RingsAndBlackouts rings, Accounts accounts, Curre
         catch (ProblemException e) when (e is not NotFoundException)
         {
             BlackoutError = e.Message;
-            return await LoadAsync(ct, fillRows: true);
+            return await LoadAsync(fillRows: true, ct);
         }
     }
 
@@ -109,7 +109,7 @@ public sealed class RingsModel(RingsAndBlackouts rings, Accounts accounts, Curre
         catch (ProblemException e)
         {
             BlackoutError = e.Message;
-            return await LoadAsync(ct, fillRows: true);
+            return await LoadAsync(fillRows: true, ct);
         }
     }
 
@@ -128,7 +128,7 @@ public sealed class RingsModel(RingsAndBlackouts rings, Accounts accounts, Curre
 
     Guid Own() => TenantId ?? throw ValidationFailedException.For("tenantId", "Choose the tenant whose rings you are editing.");
 
-    IActionResult Done(string message)
+    RedirectToPageResult Done(string message)
     {
         TempData["message"] = message;
         return RedirectToPage(new { TenantId });
@@ -136,7 +136,7 @@ public sealed class RingsModel(RingsAndBlackouts rings, Accounts accounts, Curre
 
     static DateTimeOffset? Utc(DateTime? local) => local is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Unspecified), TimeSpan.Zero) : null;
 
-    async Task<IActionResult> LoadAsync(CancellationToken ct, bool fillRows)
+    async Task<IActionResult> LoadAsync(bool fillRows, CancellationToken ct)
     {
         if (!me.IsProvider)
         {

@@ -29,7 +29,9 @@ public static class RolloutCharts
             Title = $"{tenant.TenantName}: devices updated per ring",
             Description = $"Share of each ring's devices that reported a successful install of {rollout.Title}, over time",
             YLabel = "Devices updated (%)",
-            From = from, To = to, YMax = 100,
+            From = from,
+            To = to,
+            YMax = 100,
             EmptyText = "No ring has started yet",
             Series = tenant.Rings.Select(r => new ChartSeries(r.Name, WithStart(r, r.Series.Where(p => p.UpdatedPercent is not null)
                 .Select(p => new ChartPoint(p.At, p.UpdatedPercent!.Value))))).ToList(),
@@ -47,7 +49,8 @@ public static class RolloutCharts
             Description = $"Failed installs as a share of all installs reported in each ring, against the release's threshold of {ThresholdEvaluator.Percent(limit)}; "
                 + $"a rate counts once a ring has {rollout.Thresholds.MinDevices:N0} installs",
             YLabel = "Install failures (%)",
-            From = from, To = to,
+            From = from,
+            To = to,
             EmptyText = "No installs reported yet",
             Series = tenant.Rings.Select(r => new ChartSeries(r.Name, r.Series.Where(p => p.InstallFailurePercent is not null)
                 .Select(p => new ChartPoint(p.At, p.InstallFailurePercent!.Value)).ToList())).ToList(),

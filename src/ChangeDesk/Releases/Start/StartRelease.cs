@@ -53,8 +53,16 @@ public sealed class StartRelease(
             {
                 var row = new RingRollout
                 {
-                    TenantRolloutId = rollout.Id, ReleaseId = release.Id, TenantId = rollout.TenantId, Name = ring.Name, Position = position++,
-                    Devices = ring.Devices, SharePercent = ring.SharePercent, DeferralDays = ring.DeferralDays, SoakDays = ring.SoakDays, State = RingState.Pending,
+                    TenantRolloutId = rollout.Id,
+                    ReleaseId = release.Id,
+                    TenantId = rollout.TenantId,
+                    Name = ring.Name,
+                    Position = position++,
+                    Devices = ring.Devices,
+                    SharePercent = ring.SharePercent,
+                    DeferralDays = ring.DeferralDays,
+                    SoakDays = ring.SoakDays,
+                    State = RingState.Pending,
                 };
                 rollout.Rings.Add(row);
                 db.SignalAggregates.Add(new SignalAggregate { RingRolloutId = row.Id, ReleaseId = release.Id, TenantId = rollout.TenantId, Ring = ring.Name });

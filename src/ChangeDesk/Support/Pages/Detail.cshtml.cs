@@ -7,7 +7,7 @@ namespace ChangeDesk.Support.Pages;
 
 public sealed class DetailModel(
     SupportRequestReader reader, CommentOnSupportRequest comment, AttachToSupportRequest attach, AssignSupportRequest assign,
-    TransitionSupportRequest transition, CurrentUser me) : PageModel
+    TransitionSupportRequest transition, CurrentUser me) : ActionPageModel
 {
     [BindProperty(SupportsGet = true)] public string Number { get; set; } = "";
 
@@ -16,7 +16,6 @@ public sealed class DetailModel(
     public bool IsProvider => me.IsProvider;
     public Guid? MyId => me.Id;
     public long MaxAttachmentBytes => attach.MaxBytes;
-    public string? Error { get; private set; }
     public string? Message { get; private set; }
     public string? Draft { get; private set; }
 
@@ -66,22 +65,19 @@ public sealed class DetailModel(
             return $"Attached {view.Attachments[^1].FileName}.";
         }, null, ct);
 
-    async Task<IActionResult> Act(Func<Task<string>> work, string? draft, CancellationToken ct)
+    protected override string Subject => "request";
+
+    protected override IActionResult Done() => Redirect($"/support/{Number}");
+
+    protected override bool ShowsOnPage(ProblemException refusal) => refusal is not NotFoundException;
+
+    protected override Task<IActionResult> ReloadAsync(CancellationToken ct) => LoadAsync(ct);
+
+    /// <summary>Keeps what was typed, so a refused action does not lose the comment.</summary>
+    Task<IActionResult> Act(Func<Task<string>> work, string? draft, CancellationToken ct)
     {
-        try
-        {
-            TempData["message"] = await work();
-            return Redirect($"/support/{Number}");
-        }
-        catch (ProblemException e) when (e is not NotFoundException)
-        {
-            Error = e is PreconditionFailedException
-                ? "Someone changed this request since you opened it. The page now shows the current version: check it and try again."
-                : e.Message;
-            // Keep what was typed, so a refused action does not lose the comment.
-            Draft = draft;
-            return await LoadAsync(ct);
-        }
+        Draft = draft;
+        return ActAsync(work, ct);
     }
 
     async Task<IActionResult> LoadAsync(CancellationToken ct)

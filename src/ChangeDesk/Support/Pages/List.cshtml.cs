@@ -1,3 +1,4 @@
+using System.Globalization;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.AspNetCore.Mvc;
@@ -50,7 +51,14 @@ public sealed class ListModel(SupportRequestReader support, Accounts accounts, C
     public string PageLink(int skip) =>
         QueryString.Create(new Dictionary<string, string?>
         {
-            ["state"] = State ?? "", ["severity"] = Severity, ["tenantId"] = TenantId?.ToString(), ["change"] = Change?.ToString(),
-            ["release"] = Release?.ToString(), ["assignee"] = Assignee, ["breached"] = Breached ? "true" : null, ["q"] = Q, ["skip"] = skip.ToString(),
+            ["state"] = State ?? "",
+            ["severity"] = Severity,
+            ["tenantId"] = TenantId?.ToString(),
+            ["change"] = Change?.ToString(CultureInfo.InvariantCulture),
+            ["release"] = Release?.ToString(),
+            ["assignee"] = Assignee,
+            ["breached"] = Breached ? "true" : null,
+            ["q"] = Q,
+            ["skip"] = skip.ToString(CultureInfo.InvariantCulture),
         }.Where(p => p.Value is not null)).ToString();
 }

@@ -107,8 +107,15 @@ public sealed class NewModel(FileSupportRequest file, ChangeDeskDb db, CurrentUs
             }
             var filed = await file.HandleAsync(new SupportRequestInput
             {
-                Title = Form.Title, Description = Form.Description, Severity = Form.Severity, AffectedUsers = Form.AffectedUsers,
-                ChangeId = Form.ChangeId, ReleaseId = releaseId, ContactName = Form.ContactName, ContactEmail = Form.ContactEmail, ContactPhone = Form.ContactPhone,
+                Title = Form.Title,
+                Description = Form.Description,
+                Severity = Form.Severity,
+                AffectedUsers = Form.AffectedUsers,
+                ChangeId = Form.ChangeId,
+                ReleaseId = releaseId,
+                ContactName = Form.ContactName,
+                ContactEmail = Form.ContactEmail,
+                ContactPhone = Form.ContactPhone,
             }, ct);
             TempData["message"] = $"{filed.Number} filed. The provider's first response is due by {Display.When(filed.FirstResponseDueAt)}.";
             return Redirect($"/support/{filed.Number}");

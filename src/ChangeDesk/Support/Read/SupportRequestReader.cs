@@ -113,8 +113,10 @@ public sealed class SupportRequestReader(ChangeDeskDb db, CurrentUser user, Time
             }
             else
             {
-                var lower = q.ToLower();
+                var lower = q.ToLowerInvariant();
+#pragma warning disable CA1304, CA1311, CA1862 // translated to SQL lower(); the overloads with a culture or comparison are not
                 query = query.Where(r => r.Title.ToLower().Contains(lower) || r.Description.ToLower().Contains(lower));
+#pragma warning restore CA1304, CA1311, CA1862
             }
         }
         errors.ThrowIfAny();
@@ -125,9 +127,22 @@ public sealed class SupportRequestReader(ChangeDeskDb db, CurrentUser user, Time
             .Skip(filter.Skip).Take(filter.Top)
             .Select(r => new
             {
-                r.Id, r.Number, r.TenantId, TenantName = db.Tenants.Where(t => t.Id == r.TenantId).Select(t => t.Name).FirstOrDefault(),
-                r.Title, r.Severity, r.State, r.AffectedUsers, r.ChangeId, r.ReleaseId, r.AssigneeId, r.AssigneeName, r.CreatedAt, r.UpdatedAt,
-                r.FirstResponseDueAt, r.FirstResponseAt,
+                r.Id,
+                r.Number,
+                r.TenantId,
+                TenantName = db.Tenants.Where(t => t.Id == r.TenantId).Select(t => t.Name).FirstOrDefault(),
+                r.Title,
+                r.Severity,
+                r.State,
+                r.AffectedUsers,
+                r.ChangeId,
+                r.ReleaseId,
+                r.AssigneeId,
+                r.AssigneeName,
+                r.CreatedAt,
+                r.UpdatedAt,
+                r.FirstResponseDueAt,
+                r.FirstResponseAt,
             })
             .ToListAsync(ct);
         var items = rows.Select(r => new SupportRequestSummary(r.Id, SupportRequest.Prefix + r.Number, r.TenantId, r.TenantName ?? "", r.Title,

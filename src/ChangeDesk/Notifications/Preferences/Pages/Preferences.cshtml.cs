@@ -7,13 +7,12 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace ChangeDesk.Notifications.Preferences.Pages;
 
-public sealed class PreferencesModel(MyPreferences preferences, DigestSettings digests, ExtraAddresses addresses, CurrentUser me) : PageModel
+public sealed class PreferencesModel(MyPreferences preferences, DigestSettings digests, ExtraAddresses addresses, CurrentUser me) : ActionPageModel
 {
     public PreferenceView? Mine { get; private set; }
     public TenantSettingsView? Settings { get; private set; }
     public IReadOnlyList<AddressView> Addresses { get; private set; } = [];
     public bool IsTenantAdmin => me.Is(Role.TenantAdmin);
-    public string? Error { get; private set; }
     public string? Message { get; private set; }
 
     public async Task OnGetAsync(CancellationToken ct)
@@ -40,20 +39,13 @@ public sealed class PreferencesModel(MyPreferences preferences, DigestSettings d
     public Task<IActionResult> OnPostRemoveAddressAsync(Guid id, CancellationToken ct) =>
         Act(async () => { await addresses.RemoveAsync(id, ct); return true; }, "Address removed.", ct);
 
-    async Task<IActionResult> Act<T>(Func<Task<T>> work, string done, CancellationToken ct)
+    Task<IActionResult> Act<T>(Func<Task<T>> work, string done, CancellationToken ct) =>
+        ActAsync(async () => { await work(); return done; }, ct);
+
+    protected override async Task<IActionResult> ReloadAsync(CancellationToken ct)
     {
-        try
-        {
-            await work();
-            TempData["message"] = done;
-            return RedirectToPage();
-        }
-        catch (ProblemException e)
-        {
-            Error = e.Message;
-            await LoadAsync(ct);
-            return Page();
-        }
+        await LoadAsync(ct);
+        return Page();
     }
 
     async Task LoadAsync(CancellationToken ct)
