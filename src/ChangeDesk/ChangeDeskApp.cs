@@ -39,12 +39,15 @@ public static class ChangeDeskApp
 {
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
+        var demo = args.Contains("--demo");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
-            Args = args,
+            // --demo is a switch, not a setting: left in, the configuration would read the argument after it as its
+            // value (`--demo --urls=…` would lose the port).
+            Args = [.. args.Where(a => a != "--demo")],
             ApplicationName = typeof(ChangeDeskApp).Assembly.GetName().Name,
         });
-        if (args.Contains("--demo"))
+        if (demo)
         {
             builder.Configuration["Demo:Seed"] = "true";
         }

@@ -39,6 +39,9 @@ public sealed class CurrentUser(IHttpContextAccessor http)
     public bool IsSystem => overridden is { Role: null };
 
     public bool IsAuthenticated => overridden is not null || Principal is not null;
+
+    /// <summary>A person signed in, as opposed to the service acting for an anonymous link (a confirmation, an approval).</summary>
+    public bool IsSignedIn => Principal is not null;
     public Guid? Id => overridden is { } o ? o.Id : Guid.TryParse(Principal?.FindFirstValue(ChangeDeskClaims.UserId), out var id) ? id : null;
     public string Name => overridden?.Name ?? Principal?.FindFirstValue(ChangeDeskClaims.Name) ?? "system";
     public string? Email => overridden is null ? Principal?.FindFirstValue(ChangeDeskClaims.Email) : null;

@@ -30,7 +30,9 @@ public static class EntityTags
         if (!EntityTagHeaderValue.TryParseList([ifMatch], out var tags)
             || !tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(current, useStrongComparison: true)))
         {
-            throw new PreconditionFailedException(current.ToString());
+            throw new PreconditionFailedException(current.ToString(), tags?.Any(t => t.Compare(current, useStrongComparison: false)) == true
+                ? $"If-Match compares strongly, so the weak tag W/{current} never matches: send {current} itself."
+                : null);
         }
     }
 

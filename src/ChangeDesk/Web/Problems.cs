@@ -49,9 +49,9 @@ public sealed class ForbiddenException(string detail)
 public sealed class ConflictException(string rule, string detail)
     : ProblemException(409, rule, "The request conflicts with the current state.", detail);
 
-public sealed class PreconditionFailedException(string currentETag)
+public sealed class PreconditionFailedException(string currentETag, string? detail = null)
     : ProblemException(412, "precondition-failed", "The resource has changed.",
-        $"If-Match does not match the current version {currentETag}: reload the resource and apply your change again.")
+        detail ?? $"If-Match does not match the current version {currentETag}: reload the resource and apply your change again.")
 {
     public string CurrentETag { get; } = currentETag;
 }

@@ -136,9 +136,10 @@ public sealed class ConcurrencyTests(ChangeDeskFactory app) : IClassFixture<Chan
 
         var response = await rm.SendAsync(HttpMethod.Put, $"/api/changes/{change.Id}", input with { Title = "Weakly matched" }, ("If-Match", ifMatch));
 
-        await Expect.ProblemAsync(response, 412, "precondition-failed");
+        var problem = await Expect.ProblemAsync(response, 412, "precondition-failed");
         Assert.Equal("\"1\"", response.Headers.ETag?.Tag);
         Assert.Equal(change.Title, (await rm.GetChangeAsync(change.Id)).Title);
+        Assert.Equal(ifMatch.StartsWith("W/", StringComparison.Ordinal), problem.GetProperty("detail").GetString()!.Contains("compares strongly"));
     }
 
     [Fact]

@@ -69,7 +69,11 @@ public sealed class ExtraAddressConfirmationTests(SmtpFixture app) : IClassFixtu
 
         var confirmed = await app.PostConfirmationAsync(path);
         await Expect.StatusAsync(confirmed, 200);
-        Assert.Contains($"{shared} receives {tenant.Tenant.Name}", await confirmed.Content.ReadAsStringAsync(ct));
+        var shown = await confirmed.Content.ReadAsStringAsync(ct);
+        Assert.Contains($"{shared} receives {tenant.Tenant.Name}", shown);
+        // The owner of the mailbox is not signed in: the page shows no menu and no sign-out.
+        Assert.DoesNotContain("Sign out", shown);
+        Assert.DoesNotContain("/releases", shown);
         var listed = Assert.Single(await tenant.Admin.AddressesAsync());
         Assert.Equal(AddressStatus.Confirmed, listed.Status);
         Assert.NotNull(listed.ConfirmedAt);
