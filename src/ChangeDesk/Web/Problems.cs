@@ -60,7 +60,7 @@ public sealed class PreconditionFailedException(string currentETag, string? deta
 public sealed class RuleViolationException(string rule, string title, string detail)
     : ProblemException(422, rule, title, detail);
 
-public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, TimeProvider clock) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
@@ -90,6 +90,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
             return false;
         }
         http.Response.StatusCode = problem.Status;
+        if (problem.Extensions.TryGetValue("retryAfter", out var retryAfter) && retryAfter is DateTimeOffset at)
+        {
+            // A refusal that names when to try again says so in the header clients read, in whole seconds.
+            var seconds = Math.Max(1, (long)Math.Ceiling((at - clock.GetUtcNow()).TotalSeconds));
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         if (!http.Request.Path.StartsWithSegments("/api"))
         {
             // A page request: answer in HTML, with the rule's explanation.

@@ -29,7 +29,12 @@ public sealed partial class ExtraAddressAdminTests(SmtpFixture app) : IClassFixt
         }
         Assert.Equal(options.MaxConfirmationEmails, (await app.ConfirmationRowsAsync(shared)).Count);
 
-        var refused = await Expect.ProblemAsync(await tenant.Admin.PostJsonAsync($"/api/notifications/addresses/{id}/confirmation"), 429, "confirmation-email-limit");
+        var overLimit = await tenant.Admin.PostJsonAsync($"/api/notifications/addresses/{id}/confirmation");
+        var refused = await Expect.ProblemAsync(overLimit, 429, "confirmation-email-limit");
+        // Retry-After says, in seconds, when the first of the emails leaves the period.
+        var wait = first + options.ConfirmationPeriod - app.Clock.GetUtcNow();
+        Assert.Equal(((long)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Assert.Single(overLimit.Headers.GetValues("Retry-After")));
         Assert.StartsWith($"At most {options.MaxConfirmationEmails} confirmation emails go to one address per 24 hours", refused.GetProperty("detail").GetString());
         // Removing the address and adding it again does not start the count over.
         await Expect.StatusAsync(await tenant.Admin.Client.DeleteAsync($"/api/notifications/addresses/{id}", ct), 204);
