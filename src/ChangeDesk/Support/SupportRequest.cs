@@ -1,6 +1,7 @@
 using ChangeDesk.Audit;
 using ChangeDesk.Data;
 using ChangeDesk.Responsibility;
+using ChangeDesk.Web;
 
 namespace ChangeDesk.Support;
 
@@ -84,15 +85,21 @@ public sealed class SupportRequest : IAudited, IVersioned
     }
 
     /// <summary>
-    /// Takes a lifecycle step <see cref="SupportStateMachine"/> allows the side, with its dates; returns the state it
-    /// left, or false when the step is not allowed from here.
+    /// Takes a lifecycle step <see cref="SupportStateMachine"/> allows the side, with its dates, and returns the state
+    /// it left; refuses (<c>409 invalid-transition</c>, naming the allowed actions) a step not allowed from here.
     /// </summary>
-    public bool Take(SupportAction action, Party by, DateTimeOffset now, out SupportState before)
+    public SupportState Take(SupportAction action, Party by, DateTimeOffset now)
     {
-        before = State;
+        var before = State;
         if (!SupportStateMachine.TryNext(State, action, by, out var next))
         {
-            return false;
+            var allowed = SupportStateMachine.AllowedFrom(State, by);
+            throw new ConflictException("invalid-transition",
+                $"{Reference} is {EnumNames.Of(State)}: it cannot {EnumNames.Of(action)}. "
+                + (allowed.Count == 0 ? "Your side has no action from this state." : $"Allowed now: {string.Join(", ", allowed.Select(EnumNames.Of))}."))
+            {
+                Extensions = { ["currentState"] = EnumNames.Of(State), ["allowedActions"] = allowed.Select(EnumNames.Of).ToArray() },
+            };
         }
         State = next;
         switch (action)
@@ -107,7 +114,7 @@ public sealed class SupportRequest : IAudited, IVersioned
                 ClosedAt = now;
                 break;
         }
-        return true;
+        return before;
     }
 
     /// <summary>A customer's comment hands a request that waited on the customer back to support.</summary>

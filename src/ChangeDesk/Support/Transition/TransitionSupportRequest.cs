@@ -26,22 +26,13 @@ public sealed class TransitionSupportRequest(ChangeDeskDb db, CurrentUser user, 
                     ? $"Only the provider's support engineers can {Verb(action)} a support request."
                     : $"Only the admins of the tenant that filed {request.Reference} can {Verb(action)} it.");
             }
-            if (!SupportStateMachine.TryNext(request.State, action, by, out _))
-            {
-                var allowed = SupportStateMachine.AllowedFrom(request.State, by);
-                throw new ConflictException("invalid-transition",
-                    $"{request.Reference} is {EnumNames.Of(request.State)}: it cannot {EnumNames.Of(action)}. "
-                    + (allowed.Count == 0 ? "Your side has no action from this state." : $"Allowed now: {string.Join(", ", allowed.Select(EnumNames.Of))}."))
-                {
-                    Extensions = { ["currentState"] = EnumNames.Of(request.State), ["allowedActions"] = allowed.Select(EnumNames.Of).ToArray() },
-                };
-            }
+            // Refused here, before anything else is checked; a comment that is then refused rolls the step back.
+            var before = request.Take(action, by, now);
             var text = string.IsNullOrWhiteSpace(comment) ? null : comment.Trim();
             if (text?.Length > SupportComment.MaxBody)
             {
                 throw ValidationFailedException.For("comment", $"A comment must be {SupportComment.MaxBody:N0} characters or fewer.");
             }
-            request.Take(action, by, now, out var before);
             if (by == Party.Provider)
             {
                 request.FirstResponseAt ??= now;
