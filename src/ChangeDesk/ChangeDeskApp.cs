@@ -65,6 +65,8 @@ public static class ChangeDeskApp
         services.AddScoped<MessagePublisher>();
         services.AddScoped<MessageCenterService>();
         services.AddScoped<AuditTrail>();
+        services.AddScoped<AuditChainer>();
+        services.AddSingleton((builder.Configuration.GetSection(AuditOptions.Section).Get<AuditOptions>() ?? new AuditOptions()).Validated());
         services.AddHostedService<StartupTasks>();
 
         var configuration = builder.Configuration;
@@ -74,7 +76,8 @@ public static class ChangeDeskApp
         services.AddSingleton(configuration.GetSection(DigestOptions.Section).Get<DigestOptions>() ?? new DigestOptions());
         services.AddSingleton((configuration.GetSection(ExtraAddressOptions.Section).Get<ExtraAddressOptions>() ?? new ExtraAddressOptions()).Validated());
         services.AddSingleton<OutboxWakeUp>();
-        services.AddSingleton<OutboxWakeUpOnCommit>();
+        services.AddSingleton<WakeUpOnCommit>();
+        services.AddSingleton<AuditChainWakeUp>();
         services.AddScoped<OutboxStore>();
         services.AddSingleton<ApiTokenUsage>();
         services.AddScoped<Notifier>();
@@ -124,6 +127,7 @@ public static class ChangeDeskApp
         services.AddHttpClient(WebhookSender.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => WebhookConnections.Handler(webhooks));
         if (configuration.GetValue("BackgroundJobs:Enabled", true))
         {
+            services.AddHostedService<AuditChainJob>();
             services.AddHostedService<EmailSender>();
             services.AddHostedService<WebhookSender>();
             services.AddHostedService<ApprovalJob>();

@@ -87,6 +87,10 @@ public static class AdminCommands
             {
                 throw new ProblemException(1, "audit-broken", "Audit trail broken", $"Audit trail is BROKEN after {result.RecordsChecked} good records: {result.Problem}.");
             }
+            if (result.PendingRecords > 0)
+            {
+                await Console.Error.WriteLineAsync($"{result.PendingRecords} newer records are not chained yet (the oldest from {result.OldestPendingAt:u}); they are linked next.");
+            }
             Console.WriteLine($"Audit trail intact: {result.RecordsChecked} records. Head hash:");
             Console.WriteLine(result.HeadHash);
         }, ct: ct));
@@ -152,6 +156,8 @@ public static class AdminCommands
                 }
             }
             await work(app.Services, scope.ServiceProvider);
+            // The command may be the only process running: it links the audit records it wrote itself.
+            await scope.ServiceProvider.GetRequiredService<AuditChainer>().ChainAllAsync(ct);
             return 0;
         }
         catch (ProblemException e)

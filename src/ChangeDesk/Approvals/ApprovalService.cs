@@ -139,9 +139,16 @@ public sealed class ApprovalService(
     async Task<bool> CanDecideAsync(ChangeApproval a, Change change, CancellationToken ct) =>
         change.State is ChangeState.Announced or ChangeState.Paused && (await AuthorityAsync(a.TenantId, ct)).Allowed;
 
-    public async Task<ApprovalView> DecideAsync(int changeId, string? decision, string? reason, CancellationToken ct)
+    /// <summary>
+    /// Records a tenant's answer. The change's row is locked until the answer commits: a start of the change waits for
+    /// it and sees it, and an answer that comes after a start finds the change no longer taking answers.
+    /// </summary>
+    public Task<ApprovalView> DecideAsync(int changeId, string? decision, string? reason, CancellationToken ct) =>
+        db.WriteAsync("Answer approval request", () => DecideInWriteAsync(changeId, decision, reason, ct), ct);
+
+    async Task<ApprovalView> DecideInWriteAsync(int changeId, string? decision, string? reason, CancellationToken ct)
     {
-        var change = await db.Changes.FirstOrDefaultAsync(c => c.Id == changeId, ct) ?? throw new NotFoundException("Change", changeId);
+        var change = await db.Changes.ForUpdate().FirstOrDefaultAsync(c => c.Id == changeId, ct) ?? throw new NotFoundException("Change", changeId);
         if (user.TenantId is not { } tenant)
         {
             throw new ForbiddenException("Approvals are answered by the targeted tenants' admins.");
@@ -199,7 +206,6 @@ public sealed class ApprovalService(
         await notifier.WebhookAsync(WebhookEvents.ApprovalDecided, tenant, change.Id, dedup,
             new { changeId, changeNumber = change.Number, tenantId = tenant, decision = verb, by = user.Name, onBehalfOf, reason }, now, ct);
         db.AuditOperation = onBehalfOf is null ? $"{verb} change" : $"{verb} change as delegate of {onBehalfOf}";
-        await db.SaveChangesAsync(ct);
         return ToView(approval, tenantName, now, true);
     }
 

@@ -3,10 +3,19 @@ using System.Text;
 
 namespace ChangeDesk.Audit;
 
-/// <summary>One append-only entry of the audit trail, chained to its predecessor by hash.</summary>
+/// <summary>
+/// One append-only entry of the audit trail. The write that records it stores its content only; the
+/// <see cref="AuditChainer"/> then gives it its place in the chain (<see cref="Sequence"/>) and links it to its
+/// predecessor by hash, so writers never wait for one another at the chain's head.
+/// </summary>
 public sealed class AuditRecord
 {
-    public long Sequence { get; init; }
+    /// <summary>The order records were written in, given by the database; with gaps, and not the chain's order.</summary>
+    public long Id { get; init; }
+
+    /// <summary>The record's place in the chain, from 1 without gaps; null until the record is chained.</summary>
+    public long? Sequence { get; set; }
+
     public DateTimeOffset At { get; init; }
     public Guid? ActorId { get; init; }
     public required string ActorName { get; init; }
@@ -23,8 +32,11 @@ public sealed class AuditRecord
 
     public string? Before { get; init; }
     public string? After { get; init; }
-    public required string PreviousHash { get; init; }
-    public required string Hash { get; init; }
+    public string? PreviousHash { get; set; }
+    public string? Hash { get; set; }
+
+    /// <summary>When the record was chained: the time between <see cref="At"/> and this is the chain's delay.</summary>
+    public DateTimeOffset? ChainedAt { get; set; }
 }
 
 public static class AuditChain
@@ -32,7 +44,7 @@ public static class AuditChain
     public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
 
     public static string ComputeHash(AuditRecord r) => ComputeHash(
-        r.Sequence, r.At, r.ActorId, r.ActorName, r.TenantId, r.ChangeId, r.EntityType, r.EntityId, r.Action, r.Operation, r.Before, r.After, r.PreviousHash);
+        r.Sequence ?? 0, r.At, r.ActorId, r.ActorName, r.TenantId, r.ChangeId, r.EntityType, r.EntityId, r.Action, r.Operation, r.Before, r.After, r.PreviousHash ?? "");
 
     public static string ComputeHash(
         long sequence, DateTimeOffset at, Guid? actorId, string actorName, Guid? tenantId, int? changeId,
@@ -58,7 +70,7 @@ public static class AuditChain
     public static DateTimeOffset Normalize(DateTimeOffset at) =>
         new(at.UtcTicks - at.UtcTicks % 10, TimeSpan.Zero);
 
-    /// <summary>Walks the records in sequence order and reports the first one that breaks the chain.</summary>
+    /// <summary>Walks the chained records in sequence order and reports the first one that breaks the chain.</summary>
     public static AuditVerification Verify(IEnumerable<AuditRecord> ordered)
     {
         var verifier = new Verifier();
@@ -93,17 +105,17 @@ public static class AuditChain
             }
             else if (r.PreviousHash != expectedPrevious)
             {
-                broken = AuditVerification.Broken(count, r.Sequence, $"record {r.Sequence} does not point at the hash of record {r.Sequence - 1}");
+                broken = AuditVerification.Broken(count, expectedSequence, $"record {expectedSequence} does not point at the hash of record {expectedSequence - 1}");
             }
-            else if (ComputeHash(r) != r.Hash)
+            else if (r.Hash is null || ComputeHash(r) != r.Hash)
             {
-                broken = AuditVerification.Broken(count, r.Sequence, $"record {r.Sequence} was altered: its content no longer matches its hash");
+                broken = AuditVerification.Broken(count, expectedSequence, $"record {expectedSequence} was altered: its content no longer matches its hash");
             }
             if (broken is not null)
             {
                 return false;
             }
-            expectedPrevious = r.Hash;
+            expectedPrevious = r.Hash!;
             expectedSequence++;
             count++;
             return true;
@@ -111,7 +123,13 @@ public static class AuditChain
     }
 }
 
-public sealed record AuditVerification(bool IsIntact, long RecordsChecked, long? FirstBadSequence, string? Problem, string? HeadHash)
+/// <summary>
+/// What verifying the chain found. <see cref="PendingRecords"/> were written but not chained yet (the chainer links
+/// them within moments); the chain cannot vouch for them until it has.
+/// </summary>
+public sealed record AuditVerification(
+    bool IsIntact, long RecordsChecked, long? FirstBadSequence, string? Problem, string? HeadHash,
+    long PendingRecords = 0, DateTimeOffset? OldestPendingAt = null)
 {
     public static AuditVerification Broken(long checkedCount, long sequence, string problem) =>
         new(false, checkedCount, sequence, problem, null);

@@ -6,9 +6,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ChangeDesk.Audit;
 
+/// <summary>An audit record as the API shows it; <c>Sequence</c> and <c>Hash</c> are null until the record is chained.</summary>
 public sealed record AuditEntryView(
-    long Sequence, DateTimeOffset At, string Actor, Guid? ActorId, Guid? TenantId, int? ChangeId, string EntityType, string EntityId,
-    string Action, string? Operation, string? Before, string? After, string Hash);
+    long? Sequence, DateTimeOffset At, string Actor, Guid? ActorId, Guid? TenantId, int? ChangeId, string EntityType, string EntityId,
+    string Action, string? Operation, string? Before, string? After, string? Hash);
 
 public sealed class AuditTrail(ChangeDeskDb db, CurrentUser user)
 {
@@ -36,27 +37,44 @@ public sealed class AuditTrail(ChangeDeskDb db, CurrentUser user)
         {
             query = query.Where(r => r.Sequence > after);
         }
-        return await query.OrderBy(r => r.Sequence).Take(top)
-            .Select(r => new AuditEntryView(r.Sequence, r.At, r.ActorName, r.ActorId, r.TenantId, r.ChangeId, r.EntityType, r.EntityId,
-                r.Action, r.Operation, r.Before, r.After, r.Hash))
-            .ToListAsync(ct);
+        else if (changeId is null)
+        {
+            // The trail pages in chain order, which only ever grows at its end: a record joins it once chained.
+            query = query.Where(r => r.Sequence != null);
+        }
+        // A change's timeline also shows its newest records before they are chained, at its end.
+        return await View(query.OrderBy(r => r.Sequence == null).ThenBy(r => r.Sequence).ThenBy(r => r.Id).Take(top)).ToListAsync(ct);
     }
 
-    /// <summary>Recomputes the whole chain in pages, so memory stays flat however long the trail is.</summary>
+    /// <summary>The records written last, chained or not, newest first.</summary>
+    public async Task<IReadOnlyList<AuditEntryView>> LatestAsync(int count, CancellationToken ct = default) =>
+        await View(db.AuditRecords.AsNoTracking().OrderByDescending(r => r.Id).Take(count)).ToListAsync(ct);
+
+    static IQueryable<AuditEntryView> View(IQueryable<AuditRecord> records) =>
+        records.Select(r => new AuditEntryView(r.Sequence, r.At, r.ActorName, r.ActorId, r.TenantId, r.ChangeId, r.EntityType, r.EntityId,
+            r.Action, r.Operation, r.Before, r.After, r.Hash));
+
+    /// <summary>
+    /// Recomputes the whole chain in pages, so memory stays flat however long the trail is, and counts the records
+    /// written but not chained yet, which the chain cannot vouch for until they are.
+    /// </summary>
     public async Task<AuditVerification> VerifyAsync(CancellationToken ct = default)
     {
+        var records = db.AuditRecords.IgnoreQueryFilters().AsNoTracking();
         var verifier = new AuditChain.Verifier();
         long after = 0;
         while (true)
         {
-            var page = await db.AuditRecords.IgnoreQueryFilters().AsNoTracking()
-                .Where(r => r.Sequence > after).OrderBy(r => r.Sequence).Take(1000).ToListAsync(ct);
+            var page = await records.Where(r => r.Sequence > after).OrderBy(r => r.Sequence).Take(1000).ToListAsync(ct);
             if (page.Any(r => !verifier.Accept(r)) || page.Count < 1000)
             {
-                return verifier.Result;
+                break;
             }
-            after = page[^1].Sequence;
+            after = page[^1].Sequence!.Value;
         }
+        var pending = await records.Where(r => r.Sequence == null).GroupBy(_ => 1)
+            .Select(g => new { Count = g.LongCount(), Oldest = g.Min(r => r.At) }).FirstOrDefaultAsync(ct);
+        return verifier.Result with { PendingRecords = pending?.Count ?? 0, OldestPendingAt = pending?.Oldest };
     }
 }
 

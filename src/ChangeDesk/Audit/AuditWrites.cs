@@ -2,6 +2,9 @@ using System.Text.Json;
 using ChangeDesk.Audit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace ChangeDesk.Data;
 
@@ -16,24 +19,17 @@ public abstract partial class ChangeDeskDb
         .Select(e => new PendingAudit(e, e.State, e.State == EntityState.Added ? null : Snapshot(e, original: true)))
         .ToList();
 
+    /// <summary>
+    /// Writes the records of this save unchained: without a place in the chain or a hash, so this transaction reads
+    /// nothing other writers hold. <see cref="AuditChainer"/> links them once they are committed.
+    /// </summary>
     async Task AppendAuditAsync(List<PendingAudit> pending, List<BulkTable> bulkAudited, CancellationToken ct)
     {
-        var last = await AuditRecords.IgnoreQueryFilters()
-            .OrderByDescending(r => r.Sequence)
-            .Select(r => new { r.Sequence, r.Hash })
-            .FirstOrDefaultAsync(ct);
-        var sequence = last?.Sequence ?? 0;
-        var previous = last?.Hash ?? AuditChain.GenesisHash;
         var at = AuditChain.Normalize(clock.GetUtcNow());
         var records = new BulkTable(Model.FindEntityType(typeof(AuditRecord))!);
-        void Append(IAudited audited, string entityType, string entityId, string action, string? before, string? after)
-        {
-            sequence++;
-            var hash = AuditChain.ComputeHash(sequence, at, user.Id, user.Name, audited.AuditTenantId, audited.AuditChangeId,
-                entityType, entityId, action, AuditOperation ?? writeOperation, before, after, previous);
+        void Append(IAudited audited, string entityType, string entityId, string action, string? before, string? after) =>
             records.Rows.Add(new AuditRecord
             {
-                Sequence = sequence,
                 At = at,
                 ActorId = user.Id,
                 ActorName = user.Name,
@@ -45,11 +41,7 @@ public abstract partial class ChangeDeskDb
                 Operation = AuditOperation ?? writeOperation,
                 Before = before,
                 After = after,
-                PreviousHash = previous,
-                Hash = hash,
             });
-            previous = hash;
-        }
         foreach (var p in pending)
         {
             var after = p.State == EntityState.Deleted ? null : Snapshot(p.Entry, original: false);
@@ -90,7 +82,11 @@ public abstract partial class ChangeDeskDb
             }
         }
         await WriteBulkAsync(records, ct);
+        AuditWritten |= records.Rows.Count > 0;
     }
+
+    /// <summary>Set when a save wrote audit records, so their commit can wake the chainer; reset when it has.</summary>
+    internal bool AuditWritten { get; set; }
 
     // Enum values by name, so the history stays readable and keeps its meaning if an enum is reordered.
     static readonly JsonSerializerOptions SnapshotJson = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
@@ -107,5 +103,45 @@ public abstract partial class ChangeDeskDb
             values[property.Metadata.Name] = original ? property.OriginalValue : property.CurrentValue;
         }
         return JsonSerializer.Serialize(values, SnapshotJson);
+    }
+
+    /// <summary>
+    /// Makes chainers of the audit trail take turns, across instances, inside the current transaction. SQLite's
+    /// immediate transactions already hold the database's write lock.
+    /// </summary>
+    public virtual Task LockAuditChainAsync(CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>Gives audit records their places in the chain, in the current transaction: one prepared update per record.</summary>
+    public virtual async Task LinkAuditAsync(IReadOnlyList<AuditLink> links, DateTimeOffset chainedAt, CancellationToken ct)
+    {
+        var records = Model.FindEntityType(typeof(AuditRecord))!;
+        var table = StoreObjectIdentifier.Table(records.GetTableName()!, records.GetSchema());
+        var sql = this.GetService<ISqlGenerationHelper>();
+        string Column(string property) => sql.DelimitIdentifier(records.FindProperty(property)!.GetColumnName(table)!);
+        await using var command = Database.GetDbConnection().CreateCommand();
+        command.Transaction = Database.CurrentTransaction?.GetDbTransaction();
+        var mapping = records.FindProperty(nameof(AuditRecord.ChainedAt))!.GetRelationalTypeMapping();
+        var at = mapping.CreateParameter(command, "@at", chainedAt);
+        var id = command.CreateParameter();
+        id.ParameterName = "@id";
+        var sequence = command.CreateParameter();
+        sequence.ParameterName = "@sequence";
+        var previous = command.CreateParameter();
+        previous.ParameterName = "@previous";
+        var hash = command.CreateParameter();
+        hash.ParameterName = "@hash";
+        command.Parameters.AddRange(new[] { at, id, sequence, previous, hash });
+        command.CommandText = $"UPDATE {sql.DelimitIdentifier(table.Name, table.Schema)} SET {Column(nameof(AuditRecord.Sequence))} = @sequence, "
+            + $"{Column(nameof(AuditRecord.PreviousHash))} = @previous, {Column(nameof(AuditRecord.Hash))} = @hash, "
+            + $"{Column(nameof(AuditRecord.ChainedAt))} = @at WHERE {Column(nameof(AuditRecord.Id))} = @id";
+        await command.PrepareAsync(ct);
+        foreach (var link in links)
+        {
+            id.Value = link.Id;
+            sequence.Value = link.Sequence;
+            previous.Value = link.PreviousHash;
+            hash.Value = link.Hash;
+            await command.ExecuteNonQueryAsync(ct);
+        }
     }
 }

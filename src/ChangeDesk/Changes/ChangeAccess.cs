@@ -9,8 +9,17 @@ namespace ChangeDesk.Changes;
 /// <summary>Loading a change and deciding who may author, change or tick off what, for every use case of changes.</summary>
 public sealed class ChangeAccess(ChangeDeskDb db, CurrentUser user)
 {
+    /// <summary>
+    /// Loads a change with its targets, mitigations and tasks. Tracked, it is loaded to be written: its row stays locked
+    /// until the write commits, so writers of one change (its author, an approver, a tenant completing a task) take
+    /// turns instead of each deciding on what the other is about to change.
+    /// </summary>
     public async Task<Change> LoadAsync(int id, bool tracking, CancellationToken ct)
     {
+        if (tracking)
+        {
+            await db.Changes.Where(c => c.Id == id).LockAsync(ct);
+        }
         var query = db.Changes.Include(c => c.Targets).Include(c => c.Mitigations).Include(c => c.Tasks).AsSplitQuery();
         return await (tracking ? query : query.AsNoTracking()).FirstOrDefaultAsync(c => c.Id == id, ct)
             ?? throw new NotFoundException("Change", id);

@@ -18,7 +18,9 @@ public sealed class BulkTable(IEntityType entity)
     public IEntityType Entity => entity;
     public List<object> Rows { get; } = [];
 
+    /// <summary>Every mapped column but a key the database numbers itself (an identity), which the insert leaves to it.</summary>
     public IReadOnlyList<BulkColumn> Columns => columns ??= entity.GetProperties()
+        .Where(p => !(p.IsPrimaryKey() && p.ValueGenerated == ValueGenerated.OnAdd))
         .Select(p => new BulkColumn(p.GetColumnName(StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema()))!, p, p.GetRelationalTypeMapping()))
         .ToList();
 

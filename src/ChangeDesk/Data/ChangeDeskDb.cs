@@ -111,10 +111,6 @@ public abstract partial class ChangeDeskDb(DbContextOptions options, CurrentUser
         var ownTransaction = Database.CurrentTransaction is null ? await Database.BeginTransactionAsync(ct) : null;
         try
         {
-            if (pending.Count > 0 || bulkAudited.Count > 0)
-            {
-                await LockWritesAsync(ct);
-            }
             var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
             // After the tracked rows, which the bulk rows may refer to (a message's tenants, a change's checklist).
             foreach (var table in bulkRows)
@@ -165,10 +161,4 @@ public abstract partial class ChangeDeskDb(DbContextOptions options, CurrentUser
 
     /// <summary>Writes queued rows in the current transaction; PostgreSQL overrides this with a binary COPY.</summary>
     protected virtual Task WriteBulkAsync(BulkTable table, CancellationToken ct) => table.InsertAsync(this, ct);
-
-    /// <summary>
-    /// Serialises writers that number things (audit records, messages) inside the current transaction. SQLite's
-    /// immediate transactions already hold the database's write lock.
-    /// </summary>
-    public virtual Task LockWritesAsync(CancellationToken ct) => Task.CompletedTask;
 }

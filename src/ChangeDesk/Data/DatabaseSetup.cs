@@ -23,7 +23,7 @@ public sealed class DatabaseOptions
 
 public static class DatabaseSetup
 {
-    static readonly PostgresWriteSerializer WriteSerializer = new();
+    static readonly PostgresRowLocks RowLocks = new();
 
     public static IServiceCollection AddChangeDeskDatabase(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
@@ -34,7 +34,7 @@ public static class DatabaseSetup
             case "sqlite":
                 var tuning = new SqliteTuning(options.SqliteMmapSize);
                 services.AddDbContext<ChangeDeskDb, SqliteChangeDeskDb>((sp, o) => o.UseSqlite(PrepareSqlite(options.ConnectionString, contentRoot))
-                    .AddInterceptors(sp.GetRequiredService<Notifications.OutboxWakeUpOnCommit>(), tuning)
+                    .AddInterceptors(sp.GetRequiredService<WakeUpOnCommit>(), tuning)
                     // SQLite changes a column by rebuilding its table with foreign keys off, which cannot happen inside the
                     // migration's transaction; EF warns about that on every new database. Upgrades start from a backup
                     // (docs/operations.md), so this is information rather than a warning.
@@ -42,7 +42,7 @@ public static class DatabaseSetup
                 break;
             case "postgres" or "postgresql" or "npgsql":
                 services.AddDbContext<ChangeDeskDb, PostgresChangeDeskDb>((sp, o) => o.UseNpgsql(options.ConnectionString)
-                    .AddInterceptors(sp.GetRequiredService<Notifications.OutboxWakeUpOnCommit>(), WriteSerializer));
+                    .AddInterceptors(sp.GetRequiredService<WakeUpOnCommit>(), RowLocks));
                 break;
             default:
                 throw new InvalidOperationException(

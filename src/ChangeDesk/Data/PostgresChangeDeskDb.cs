@@ -13,15 +13,51 @@ public sealed partial class PostgresChangeDeskDb(
     DbContextOptions<PostgresChangeDeskDb> options, CurrentUser user, TimeProvider clock, IServiceProvider? eventHandlers = null)
     : ChangeDeskDb(options, user, clock, eventHandlers)
 {
-    /// <summary>An arbitrary constant naming ChangeDesk's write lock among PostgreSQL advisory locks.</summary>
-    internal const long WriteLock = 0x43_44_41_55_44_49_54; // "CDAUDIT"
+    /// <summary>An arbitrary constant naming the audit chainers' lock among PostgreSQL advisory locks.</summary>
+    internal const long AuditChainLock = 0x43_44_41_55_44_49_54; // "CDAUDIT"
 
-    /// <summary>
-    /// Appends to the audit chain (and numbering of messages) are serialised across instances by a transaction-scoped
-    /// advisory lock, released at commit or rollback.
-    /// </summary>
-    public override Task LockWritesAsync(CancellationToken ct) =>
-        Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock({0})", [WriteLock], ct);
+    /// <summary>Chainers take turns by a transaction-scoped advisory lock, released at commit or rollback. Writers never take it.</summary>
+    public override Task LockAuditChainAsync(CancellationToken ct) =>
+        Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock({0})", [AuditChainLock], ct);
+
+    /// <summary>Numbers come from sequences: no writer waits for another, and a rolled-back write leaves a gap.</summary>
+    public override async Task<int> NextNumberAsync(NumberSeries series, CancellationToken ct)
+    {
+        // The sequence's name is one of ours, never input: nextval takes it as a (regclass) value.
+        var sequence = $"\"{SequenceOf(series)}\"";
+        return await Database.SqlQuery<int>($"SELECT nextval({sequence}::regclass)::integer AS \"Value\"").SingleAsync(ct);
+    }
+
+    static string SequenceOf(NumberSeries series) => series switch
+    {
+        NumberSeries.Message => "MessageNumbers",
+        NumberSeries.SupportRequest => "SupportRequestNumbers",
+        _ => throw new ArgumentOutOfRangeException(nameof(series)),
+    };
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        base.OnModelCreating(b);
+        b.HasSequence<int>(SequenceOf(NumberSeries.Message)).StartsAt(NumberSeries.Message.First());
+        b.HasSequence<int>(SequenceOf(NumberSeries.SupportRequest)).StartsAt(NumberSeries.SupportRequest.First());
+    }
+
+    /// <summary>One statement gives every record of a batch its place in the chain.</summary>
+    public override Task LinkAuditAsync(IReadOnlyList<Audit.AuditLink> links, DateTimeOffset chainedAt, CancellationToken ct) =>
+        Database.ExecuteSqlRawAsync(
+            """
+            UPDATE "AuditRecords" AS r
+            SET "Sequence" = l.sequence, "PreviousHash" = l.previous, "Hash" = l.hash, "ChainedAt" = @at
+            FROM unnest(@ids, @sequences, @previous, @hashes) AS l(id, sequence, previous, hash)
+            WHERE r."Id" = l.id
+            """,
+            [
+                new NpgsqlParameter("at", chainedAt),
+                new NpgsqlParameter("ids", links.Select(l => l.Id).ToArray()),
+                new NpgsqlParameter("sequences", links.Select(l => l.Sequence).ToArray()),
+                new NpgsqlParameter("previous", links.Select(l => l.PreviousHash).ToArray()),
+                new NpgsqlParameter("hashes", links.Select(l => l.Hash).ToArray()),
+            ], ct);
 
     /// <summary>Bulk rows go in by binary COPY, in the current transaction.</summary>
     protected override async Task WriteBulkAsync(BulkTable table, CancellationToken ct)
@@ -57,37 +93,31 @@ public sealed partial class PostgresChangeDeskDb(
 }
 
 /// <summary>
-/// Every transaction on PostgreSQL first takes ChangeDesk's write lock, as every SQLite transaction (BEGIN IMMEDIATE)
-/// takes the database's. A writer that checks and then inserts (a pause that must not exist twice, a ring started once,
-/// an email queued once per key) then sees what the writer before it committed, on any instance, instead of both reading
-/// the old state and one of them failing on a unique key. Reads outside transactions, which are most of the traffic
-/// (the Message Center, the API's GETs, the outbox claims), stay concurrent. A save of one row needs no transaction
-/// and takes no lock: ASP.NET Core's save of a new data-protection key, made from inside whatever call first needed
-/// the key (a signed approval link queued in an announce's transaction), does not wait for that very transaction.
+/// Makes a query marked <see cref="RowLocks.ForUpdate{T}"/> lock the rows it reads until the transaction ends, so a
+/// writer that reads, decides and writes a row (a counter, an aggregate's state) waits for the writer before it
+/// instead of overwriting its work.
 /// </summary>
-public sealed class PostgresWriteSerializer : DbTransactionInterceptor
+public sealed class PostgresRowLocks : DbCommandInterceptor
 {
-    public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
+    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
-        using var command = Lock(connection, result);
-        command.ExecuteNonQuery();
+        Mark(command);
         return result;
     }
 
-    public override async ValueTask<DbTransaction> TransactionStartedAsync(
-        DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken ct = default)
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken ct = default)
     {
-        await using var command = Lock(connection, result);
-        await command.ExecuteNonQueryAsync(ct);
-        return result;
+        Mark(command);
+        return ValueTask.FromResult(result);
     }
 
-    static DbCommand Lock(DbConnection connection, DbTransaction transaction)
+    static void Mark(DbCommand command)
     {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"SELECT pg_advisory_xact_lock({PostgresChangeDeskDb.WriteLock})";
-        return command;
+        if (command.CommandText.StartsWith(RowLocks.Tag, StringComparison.Ordinal))
+        {
+            command.CommandText = command.CommandText.TrimEnd().TrimEnd(';') + " FOR UPDATE";
+        }
     }
 }
 

@@ -23,8 +23,7 @@ public sealed class MessagePublisher(
             await ReviseAsync(change, type, now, ct);
             return;
         }
-        await db.LockWritesAsync(ct);
-        var number = (await db.Messages.IgnoreQueryFilters().MaxAsync(m => (int?)m.Number, ct) ?? 100000) + 1;
+        var number = await db.NextNumberAsync(NumberSeries.Message, ct);
         var content = MessageComposer.Compose(change, await NamesAsync(change, type, ct), updated: false);
         var message = new Message
         {
@@ -118,9 +117,7 @@ public sealed class MessagePublisher(
     /// </summary>
     public async Task<Message> PostForReleaseAsync(Guid releaseId, MessageContent content, IReadOnlyCollection<Guid> tenants, DateTimeOffset now, CancellationToken ct)
     {
-        await db.LockWritesAsync(ct);
-        var number = Math.Max(await db.Messages.IgnoreQueryFilters().MaxAsync(m => (int?)m.Number, ct) ?? 100000,
-            db.Messages.Local.Select(m => m.Number).DefaultIfEmpty(100000).Max()) + 1;
+        var number = await db.NextNumberAsync(NumberSeries.Message, ct);
         var message = new Message
         {
             Id = $"MC{number}",

@@ -27,6 +27,8 @@ sealed class NotificationPreferenceConfiguration : IEntityTypeConfiguration<Noti
     {
         e.HasIndex(p => p.UserId).IsUnique();
         e.HasIndex(p => p.TenantId);
+        // One extra address per tenant and email: two adds at once cannot both pass the check.
+        e.HasIndex(p => new { p.TenantId, p.Email }, "IX_NotificationPreferences_ExtraAddress").IsUnique().HasFilter("\"UserId\" IS NULL");
         e.HasOne<User>().WithMany().HasForeignKey(p => p.UserId).OnDelete(DeleteBehavior.Cascade);
         e.HasOne<Tenant>().WithMany().HasForeignKey(p => p.TenantId).OnDelete(DeleteBehavior.Cascade);
     }

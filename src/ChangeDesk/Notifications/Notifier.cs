@@ -26,6 +26,23 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
     readonly List<OutboxMessage> rows = [];
     readonly Dictionary<EmailTemplates.Email, EmailContent> contents = new(ReferenceEqualityComparer.Instance);
 
+    bool forgetsAbandonedWrites;
+
+    /// <summary>What this scope queued went with a write that failed or is tried again: the next attempt queues afresh.</summary>
+    void ForgetOnAbandonedWrite()
+    {
+        if (!forgetsAbandonedWrites)
+        {
+            forgetsAbandonedWrites = true;
+            db.WriteAbandoned += () =>
+            {
+                queued.Clear();
+                rows.Clear();
+                contents.Clear();
+            };
+        }
+    }
+
     public sealed record Recipient(string Email, string? Name, NotificationPreference Preference);
 
     /// <summary>People of a tenant (and its confirmed extra addresses) with their preferences; defaults where unset.</summary>
@@ -147,6 +164,7 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
     public void Email(string eventType, string address, string? name, Guid? tenant, int? changeId, string? messageId, EmailTemplates.Email email, string dedup, DateTimeOffset now)
     {
         var key = $"email:{eventType}:{dedup}:{address.ToLowerInvariant()}";
+        ForgetOnAbandonedWrite();
         if (!queued.Add(key))
         {
             return;
@@ -241,6 +259,7 @@ public sealed class Notifier(ChangeDeskDb db, ServiceOptions service, TimeProvid
         foreach (var endpoint in endpoints.Where(e => (e.TenantId == null || e.TenantId == tenant) && e.Wants(eventType)))
         {
             var key = $"webhook:{eventType}:{dedup}:{endpoint.Id}";
+            ForgetOnAbandonedWrite();
             if (!queued.Add(key))
             {
                 continue;

@@ -5,7 +5,7 @@ namespace ChangeDesk.Data;
 
 public abstract partial class ChangeDeskDb
 {
-    /// <summary>Set when a save wrote outbox rows; OutboxWakeUpOnCommit wakes the senders and clears it.</summary>
+    /// <summary>Set when a save wrote outbox rows; WakeUpOnCommit wakes the senders and clears it.</summary>
     public bool OutboxWritten { get; set; }
 
     /// <summary>Notes whether the coming save writes outbox rows, tracked or queued in bulk.</summary>

@@ -11,6 +11,8 @@ public static class ReleaseWrites
     /// <summary>The release with its changes and targets, tracked; refused with 412 when If-Match names another version.</summary>
     public static async Task<Release> ReleaseForWriteAsync(this ChangeDeskDb db, Guid id, string? ifMatch, CancellationToken ct)
     {
+        // Writers of one release take turns: deleting it waits for a schedule being posted, and then sees the post.
+        await db.Releases.Where(r => r.Id == id).LockAsync(ct);
         var release = await db.Releases.Include(r => r.Changes).Include(r => r.Targets).AsSplitQuery().FirstOrDefaultAsync(r => r.Id == id, ct)
             ?? throw new NotFoundException("Release", id);
         EntityTags.CheckIfMatch(ifMatch, release.Version);
@@ -34,7 +36,9 @@ public static class ReleaseWrites
         {
             return;
         }
-        var found = await db.Changes.AsNoTracking().Where(c => ids.Contains(c.Id)).Select(c => new { c.Id, c.OwnerTenantId, c.State }).ToListAsync(ct);
+        // Locked until the bundle commits, so a change cancelled at the same moment is either seen cancelled or waits.
+        var found = await db.Changes.AsNoTracking().Where(c => ids.Contains(c.Id)).OrderBy(c => c.Id).ForUpdate()
+            .Select(c => new { c.Id, c.OwnerTenantId, c.State }).ToListAsync(ct);
         for (var i = 0; i < ids.Count; i++)
         {
             var change = found.FirstOrDefault(c => c.Id == ids[i]);

@@ -42,8 +42,13 @@ public sealed class RolloutService(
         return user.TenantId;
     }
 
+    /// <summary>
+    /// Loads the release and its tenants' rollouts to pause, resume or expedite them. These writes take turns on the
+    /// release's row: of two pauses sent at once the second finds the first, and a pause is lifted once.
+    /// </summary>
     async Task<(Release Release, List<TenantRollout> Rollouts)> LoadAsync(Guid releaseId, Guid? tenant, CancellationToken ct)
     {
+        await db.Releases.Where(r => r.Id == releaseId).LockAsync(ct);
         var release = await db.Releases.Include(r => r.Changes).FirstOrDefaultAsync(r => r.Id == releaseId, ct) ?? throw new NotFoundException("Release", releaseId);
         var rollouts = await db.TenantRollouts.Include(r => r.Rings).Where(r => r.ReleaseId == releaseId && (tenant == null || r.TenantId == tenant)).ToListAsync(ct);
         if (tenant is { } t && rollouts.Count == 0)

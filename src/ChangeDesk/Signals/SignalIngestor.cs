@@ -38,8 +38,9 @@ public sealed record SignalBatchResult(int Accepted, int Duplicates, IReadOnlyLi
 /// <summary>
 /// Takes batches of signal events and adds them to the running totals and hourly history of each ring, in one
 /// transaction per batch: a batch with one bad item is refused whole (the problem names the item and field), so a
-/// sender can fix and resend it without anything counted twice. Batches are serialised through the database's write
-/// lock, so instances receiving signals at once never lose an increment.
+/// sender can fix and resend it without anything counted twice. A batch locks the counter rows of the rings it
+/// counts in, so instances receiving signals for the same ring at once never lose an increment, and batches for other
+/// rings do not wait.
 /// </summary>
 public sealed class SignalIngestor(ChangeDeskDb db, CurrentUser user, RolloutWakeUp wakeUp, TimeProvider clock)
 {
@@ -150,7 +151,6 @@ public sealed class SignalIngestor(ChangeDeskDb db, CurrentUser user, RolloutWak
 
         var (freshCount, duplicates) = await db.WriteAsync("Ingest signals", async () =>
         {
-            await db.LockWritesAsync(ct);
             var ids = resolved.Where(r => r.Item.EventId is not null).Select(r => r.Item.EventId!.Trim()).Distinct().ToList();
             var seen = (await db.SignalReceipts.IgnoreQueryFilters().Where(r => ids.Contains(r.EventId)).Select(r => r.EventId).ToListAsync(ct)).ToHashSet();
             var duplicates = new List<string>();
@@ -169,10 +169,15 @@ public sealed class SignalIngestor(ChangeDeskDb db, CurrentUser user, RolloutWak
                 fresh.Add(r);
             }
             var ringIds = fresh.Select(r => r.Ring.Id).Distinct().ToList();
-            var aggregates = await db.SignalAggregates.IgnoreQueryFilters().Where(a => ringIds.Contains(a.RingRolloutId)).ToDictionaryAsync(a => a.RingRolloutId, ct);
+            // The counters are read, added to and written back: their rows stay locked until this batch commits, so
+            // batches for the same rings queue up instead of overwriting each other's counts. Always in key order, so
+            // two batches never wait for each other. A bucket two batches open at once is a unique key: the runner
+            // tries the later batch again, which then finds it.
+            var aggregates = await db.SignalAggregates.IgnoreQueryFilters().Where(a => ringIds.Contains(a.RingRolloutId))
+                .OrderBy(a => a.RingRolloutId).ForUpdate().ToDictionaryAsync(a => a.RingRolloutId, ct);
             var hours = fresh.Select(r => SignalBucket.StartOf(r.At)).Distinct().ToList();
             var buckets = await db.SignalBuckets.IgnoreQueryFilters().Where(b => ringIds.Contains(b.RingRolloutId) && hours.Contains(b.BucketStart))
-                .ToDictionaryAsync(b => (b.RingRolloutId, b.BucketStart), ct);
+                .OrderBy(b => b.RingRolloutId).ThenBy(b => b.BucketStart).ForUpdate().ToDictionaryAsync(b => (b.RingRolloutId, b.BucketStart), ct);
             foreach (var r in fresh)
             {
                 var aggregate = aggregates[r.Ring.Id];

@@ -26,13 +26,12 @@ public static class SupportRequestAccess
     }
 
     /// <summary>
-    /// Loads a request, tracked, inside a write: under the write lock, so writers of one request queue up instead of
-    /// failing on the concurrency token, and refused when If-Match names another version.
+    /// Loads a request, tracked, inside a write: its row locked, so writers of one request queue up instead of failing
+    /// on the concurrency token, and refused when If-Match names another version.
     /// </summary>
     public static async Task<SupportRequest> LoadForWriteAsync(ChangeDeskDb db, string reference, string? ifMatch, CancellationToken ct)
     {
-        await db.LockWritesAsync(ct);
-        var request = await FindAsync(db.SupportRequests, reference, ct);
+        var request = await FindAsync(db.SupportRequests.ForUpdate(), reference, ct);
         EntityTags.CheckIfMatch(ifMatch, request.Version);
         return request;
     }

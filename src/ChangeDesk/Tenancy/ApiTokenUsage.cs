@@ -7,7 +7,7 @@ namespace ChangeDesk.Tenancy;
 /// When API tokens were last used, written in the background: a request only notes the time, and the notes are
 /// written with one statement every <see cref="Interval"/> (and at shutdown). Writing it in the request, as before, put
 /// a write transaction in front of the first read of every token each minute; on SQLite those writers queue for the
-/// database's one write lock. The time shown is that of the write, at most an interval after the use; a token is
+/// database's one writer. The time shown is that of the write, at most an interval after the use; a token is
 /// noted at most once a minute. Revocation is unaffected: every request still looks the token up.
 /// </summary>
 public sealed class ApiTokenUsage : IAsyncDisposable

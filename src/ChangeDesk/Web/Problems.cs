@@ -75,6 +75,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, Tim
                 "Someone else changed this resource at the same time: reload it and apply your change again."),
             DbUpdateException e when IsUniqueViolation(e) => new ProblemException(409, "conflict", "The same change was made at the same moment.",
                 "Another request (or another instance of the service) made the same change at the same moment, and theirs was saved: reload to see it."),
+            _ when Data.WriteCollision.IsCollision(exception) => new ProblemException(503, "busy", "Too many writers at once.",
+                "The change collided with others made at the same moment, each time it was tried: try again in a moment.")
+            {
+                Extensions = { ["retryAfter"] = clock.GetUtcNow().AddSeconds(1) },
+            },
             BadHttpRequestException bad => BadRequests.Describe(bad) is ({ } field, { } message) && bad.StatusCode == 400
                 ? ValidationFailedException.For(field, message)
                 : bad.StatusCode switch

@@ -23,9 +23,11 @@ static class Tampering
         var change = await rm.CreateChangeAsync(input);
         await Expect.StatusAsync(await rm.PutJsonAsync($"/api/changes/{change.Id}", input with { Title = "Roll out to every ring" }), 200);
         await rm.ActAsync(change.Id, "announce");
+        await app.ChainAuditAsync();
         Assert.True((await pa.GetJsonAsync<AuditVerification>("/api/audit/verify")).IsIntact);
         var timeline = await pa.GetJsonAsync<List<AuditEntryView>>($"/api/audit?changeId={change.Id}");
-        return (pa, timeline.Single(r => r.Operation == "Edit change" && r.EntityType == "Change"));
+        var edit = timeline.Single(r => r.Operation == "Edit change" && r.EntityType == "Change");
+        return (pa, edit with { Sequence = edit.Sequence!.Value });
     }
 
     public static Task<int> SqlAsync(ChangeDeskFactory app, string sql, params object[] parameters) =>
@@ -38,17 +40,18 @@ public sealed class EditedAuditRecordTests(ChangeDeskFactory app) : IClassFixtur
     public async Task VerifyNamesARecordWhoseContentWasEditedInTheDatabase()
     {
         var (pa, edit) = await Tampering.EditedChangeAsync(app);
+        var sequence = edit.Sequence!.Value;
         var forged = edit.After!.Replace("Roll out to every ring", "Pilot in the Test ring only", StringComparison.Ordinal);
 
-        Assert.Equal(1, await Tampering.SqlAsync(app, "UPDATE \"AuditRecords\" SET \"After\" = {0} WHERE \"Sequence\" = {1}", forged, edit.Sequence));
+        Assert.Equal(1, await Tampering.SqlAsync(app, "UPDATE \"AuditRecords\" SET \"After\" = {0} WHERE \"Sequence\" = {1}", forged, sequence));
 
         var result = await pa.GetJsonAsync<AuditVerification>("/api/audit/verify");
         Assert.False(result.IsIntact);
-        Assert.Equal(edit.Sequence, result.FirstBadSequence);
-        Assert.Equal(edit.Sequence - 1, result.RecordsChecked);
-        Assert.Equal($"record {edit.Sequence} was altered: its content no longer matches its hash", result.Problem);
+        Assert.Equal(sequence, result.FirstBadSequence);
+        Assert.Equal(sequence - 1, result.RecordsChecked);
+        Assert.Equal($"record {sequence} was altered: its content no longer matches its hash", result.Problem);
         Assert.Null(result.HeadHash);
-        var stored = await pa.GetJsonAsync<List<AuditEntryView>>($"/api/audit?afterSequence={edit.Sequence - 1}&top=1");
+        var stored = await pa.GetJsonAsync<List<AuditEntryView>>($"/api/audit?afterSequence={sequence - 1}&top=1");
         Assert.Equal(forged, Assert.Single(stored).After);
     }
 }
@@ -59,13 +62,14 @@ public sealed class DeletedAuditRecordTests(ChangeDeskFactory app) : IClassFixtu
     public async Task VerifyNamesARecordThatWasDeletedFromTheDatabase()
     {
         var (pa, edit) = await Tampering.EditedChangeAsync(app);
+        var sequence = edit.Sequence!.Value;
 
-        Assert.Equal(1, await Tampering.SqlAsync(app, "DELETE FROM \"AuditRecords\" WHERE \"Sequence\" = {0}", edit.Sequence));
+        Assert.Equal(1, await Tampering.SqlAsync(app, "DELETE FROM \"AuditRecords\" WHERE \"Sequence\" = {0}", sequence));
 
         var result = await pa.GetJsonAsync<AuditVerification>("/api/audit/verify");
         Assert.False(result.IsIntact);
-        Assert.Equal(edit.Sequence, result.FirstBadSequence);
-        Assert.Equal($"record {edit.Sequence} is missing (found {edit.Sequence + 1} next)", result.Problem);
+        Assert.Equal(sequence, result.FirstBadSequence);
+        Assert.Equal($"record {sequence} is missing (found {sequence + 1} next)", result.Problem);
     }
 }
 
@@ -75,17 +79,18 @@ public sealed class RehashedAuditRecordTests(ChangeDeskFactory app) : IClassFixt
     public async Task AnEditedRecordGivenAFreshHashIsCaughtByTheRecordAfterIt()
     {
         var (pa, edit) = await Tampering.EditedChangeAsync(app);
+        var sequence = edit.Sequence!.Value;
         var forged = edit.After!.Replace("Roll out to every ring", "Pilot in the Test ring only", StringComparison.Ordinal);
-        var previous = (await pa.GetJsonAsync<List<AuditEntryView>>($"/api/audit?afterSequence={edit.Sequence - 2}&top=1")).Single().Hash;
-        var hash = AuditChain.ComputeHash(edit.Sequence, edit.At, edit.ActorId, edit.Actor, edit.TenantId, edit.ChangeId, edit.EntityType, edit.EntityId,
+        var previous = (await pa.GetJsonAsync<List<AuditEntryView>>($"/api/audit?afterSequence={sequence - 2}&top=1")).Single().Hash!;
+        var hash = AuditChain.ComputeHash(sequence, edit.At, edit.ActorId, edit.Actor, edit.TenantId, edit.ChangeId, edit.EntityType, edit.EntityId,
             edit.Action, edit.Operation, edit.Before, forged, previous);
 
-        Assert.Equal(1, await Tampering.SqlAsync(app, "UPDATE \"AuditRecords\" SET \"After\" = {0}, \"Hash\" = {1} WHERE \"Sequence\" = {2}", forged, hash, edit.Sequence));
+        Assert.Equal(1, await Tampering.SqlAsync(app, "UPDATE \"AuditRecords\" SET \"After\" = {0}, \"Hash\" = {1} WHERE \"Sequence\" = {2}", forged, hash, sequence));
 
         var result = await pa.GetJsonAsync<AuditVerification>("/api/audit/verify");
         Assert.False(result.IsIntact);
-        Assert.Equal(edit.Sequence + 1, result.FirstBadSequence);
-        Assert.Equal(edit.Sequence, result.RecordsChecked);
-        Assert.Equal($"record {edit.Sequence + 1} does not point at the hash of record {edit.Sequence}", result.Problem);
+        Assert.Equal(sequence + 1, result.FirstBadSequence);
+        Assert.Equal(sequence, result.RecordsChecked);
+        Assert.Equal($"record {sequence + 1} does not point at the hash of record {sequence}", result.Problem);
     }
 }

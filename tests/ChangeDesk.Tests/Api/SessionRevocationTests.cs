@@ -86,6 +86,7 @@ public sealed class SessionRevocationTests(ChangeDeskFactory factory) : IClassFi
         await Expect.StatusAsync(await providerAdmin.PostJsonAsync($"/api/users/{admin.Id}/sign-out-everywhere"), 204);
         Assert.Equal(HttpStatusCode.Unauthorized, (await WithCookie(adminCookie).GetAsync("/api/me", Ct)).StatusCode);
 
+        await factory.ChainAuditAsync();
         var audit = await providerAdmin.Client.GetStringAsync("/api/audit", Ct);
         Assert.Contains($"Sign {admin.Email} out everywhere", audit);
     }
@@ -121,6 +122,7 @@ public sealed class SessionRevocationTests(ChangeDeskFactory factory) : IClassFi
 
         await Expect.StatusAsync(await providerAdmin.Client.DeleteAsync($"/api/users/{admin.Id}/tokens/{adminsToken.Id}", Ct), 204);
         await Expect.StatusAsync(await admin.Client.GetAsync("/api/me", Ct), 401);
+        await factory.ChainAuditAsync();
         var audit = await providerAdmin.Client.GetStringAsync("/api/audit", Ct);
         Assert.Contains($"Revoke API token of {admin.Email}", audit);
     }

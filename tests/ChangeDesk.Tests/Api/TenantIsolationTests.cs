@@ -192,6 +192,7 @@ public sealed class TenantIsolationTests(ChangeDeskFactory app) : IClassFixture<
 
         await Expect.ProblemAsync(await adminB.Client.GetAsync($"/api/audit?changeId={change.Id}", TestContext.Current.CancellationToken), 404, "not-found");
         await Expect.ProblemAsync(await adminB.Client.GetAsync($"/api/audit?changeId={providerChange.Id}", TestContext.Current.CancellationToken), 404, "not-found");
+        await app.ChainAuditAsync();
         var seenByB = await adminB.GetJsonAsync<List<AuditEntryView>>("/api/audit?top=1000");
         var seenByA = await adminA.GetJsonAsync<List<AuditEntryView>>($"/api/audit?changeId={change.Id}");
 

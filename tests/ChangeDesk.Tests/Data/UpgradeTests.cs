@@ -127,6 +127,7 @@ public sealed partial class UpgradeTests : IAsyncDisposable
         Assert.Equal(2, edited.Version);
         var created = await customer.CreateChangeAsync(ApiSteps.TenantChange(ChangeDeskFactory.Start.AddDays(30)));
         Assert.True(created.Id > draft);
+        await app.ChainAuditAsync();
         var after = await provider.GetJsonAsync<AuditVerification>("/api/audit/verify");
         Assert.True(after.IsIntact, after.Problem);
         Assert.True(after.RecordsChecked > audit.RecordsChecked);

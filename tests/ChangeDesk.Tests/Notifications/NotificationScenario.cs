@@ -124,9 +124,22 @@ public static class NotificationScenario
     }
 
     /// <summary>Waits until every email row for these addresses is settled (sent or dead); returns them.</summary>
-    public static Task<List<OutboxMessage>> SettledRowsAsync(this ChangeDeskFactory app, IEnumerable<string> recipients, int expected) =>
-        Poll.ForAsync(() => app.OutboxRowsAsync(recipients), rows => rows.Count == expected && rows.All(r => r.SentAt is not null || r.DeadAt is not null),
-            what: $"{expected} email rows to be settled");
+    public static async Task<List<OutboxMessage>> SettledRowsAsync(this ChangeDeskFactory app, IEnumerable<string> recipients, int expected)
+    {
+        var last = new List<OutboxMessage>();
+        try
+        {
+            return await Poll.ForAsync(async () => last = await app.OutboxRowsAsync(recipients),
+                rows => rows.Count == expected && rows.All(r => r.SentAt is not null || r.DeadAt is not null), what: $"{expected} email rows to be settled");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // What the rows were doing, so that a failure says why they did not settle.
+            var states = last.Select(r => $"{r.Recipient}: due {r.DueAt:O}, {r.Attempts} attempt(s), lease {r.LeaseOwner} until {r.LeaseUntil:O}, last error {r.LastError}");
+            Assert.Fail($"{e.Message} Clock {app.Clock.GetUtcNow():O}; {last.Count} row(s): {string.Join("; ", states)}");
+            throw;
+        }
+    }
 
     /// <summary>
     /// Asserts that each outbox row reached the SMTP server exactly once: one accepted copy per Message-ID.

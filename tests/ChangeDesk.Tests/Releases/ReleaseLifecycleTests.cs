@@ -89,7 +89,7 @@ public sealed class ReleaseLifecycleTests(ChangeDeskFactory app) : IClassFixture
         await Expect.StatusAsync(await rm.PostJsonAsync($"/api/releases/{release.Id}/start"), 200);
         await Expect.StatusAsync(await rm.PostJsonAsync($"/api/releases/{release.Id}/cancel", new { reason = "Superseded." }), 200);
 
-        var operations = (await AuditTrailTests.AllAsync(pa))
+        var operations = (await AuditTrailTests.AllAsync(app, pa))
             .Where(r => r.EntityType == nameof(Release) && r.EntityId == release.Id.ToString()).Select(r => r.Operation).ToList();
 
         Assert.Equal(

@@ -26,7 +26,7 @@ public sealed class AuditChainTests
 
         public static Draft From(AuditRecord r) => new()
         {
-            Sequence = r.Sequence,
+            Sequence = r.Sequence!.Value,
             At = r.At,
             ActorId = r.ActorId,
             ActorName = r.ActorName,
@@ -38,8 +38,8 @@ public sealed class AuditChainTests
             Operation = r.Operation,
             Before = r.Before,
             After = r.After,
-            PreviousHash = r.PreviousHash,
-            Hash = r.Hash,
+            PreviousHash = r.PreviousHash!,
+            Hash = r.Hash!,
         };
 
         public AuditRecord ToRecord() => new()
@@ -90,7 +90,7 @@ public sealed class AuditChainTests
                 PreviousHash = previous,
             }.Sealed();
             records.Add(record);
-            previous = record.Hash;
+            previous = record.Hash!;
         }
         return records;
     }

@@ -160,6 +160,12 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Chains every audit record committed so far, as the chain job does moments after each write, so that a test reads
+    /// the trail and its verification as they will be.
+    /// </summary>
+    public Task ChainAuditAsync() => AsSystemAsync(s => s.GetRequiredService<ChangeDesk.Audit.AuditChainer>().ChainAllAsync());
+
     /// <summary>Runs code against the service's own services as the system (no tenant filter).</summary>
     public async Task<T> AsSystemAsync<T>(Func<IServiceProvider, Task<T>> work)
     {
@@ -181,6 +187,14 @@ public class ChangeDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
         var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ClientOptions.BaseAddress });
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Secret);
         return new TestUser(user.Id, email, password, role, tenantId, token.Secret, client);
+    }
+
+    /// <summary>The same user, sending its requests to this instance (as a load balancer may).</summary>
+    public TestUser Serving(TestUser user)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ClientOptions.BaseAddress });
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", user.Token);
+        return user with { Client = client };
     }
 
     /// <summary>A tenant with one tenant admin.</summary>

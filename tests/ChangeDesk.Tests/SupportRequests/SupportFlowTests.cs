@@ -95,7 +95,7 @@ public sealed class SupportFlowTests(ChangeDeskFactory app) : IClassFixture<Chan
         Assert.Equal(0, refused.GetProperty("allowedActions").GetArrayLength());
 
         // Every step is in the audit trail, the tenant's own records included.
-        var operations = (await AllAuditAsync(admin))
+        var operations = (await AuditTrailTests.AllAsync(app, admin))
             .Where(r => r.EntityType == nameof(SupportRequest)).Select(r => r.Operation).ToList();
         Assert.Equal(
             [
@@ -181,11 +181,11 @@ public sealed class SupportFlowTests(ChangeDeskFactory app) : IClassFixture<Chan
             var view = await user.RequestAsync(filed.Number);
             Assert.Equal(["We are on it."], view.Comments.Select(c => c.Body));
             Assert.DoesNotContain(view.Comments, c => c.IsInternal);
-            var audit = await AllAuditAsync(user);
+            var audit = await AuditTrailTests.AllAsync(app, user);
             Assert.DoesNotContain(audit, r => (r.After ?? "").Contains(secret) || (r.Before ?? "").Contains(secret));
         }
         Assert.Equal(2, (await engineer.RequestAsync(filed.Number)).Comments.Count);
-        Assert.Contains(await AllAuditAsync(providerAdmin), r => r.EntityType == nameof(SupportComment) && (r.After ?? "").Contains(secret));
+        Assert.Contains(await AuditTrailTests.AllAsync(app, providerAdmin), r => r.EntityType == nameof(SupportComment) && (r.After ?? "").Contains(secret));
 
         // Nothing is sent about it: the tenant's webhook gets the filing and the public comment only.
         var outbox = await providerAdmin.GetJsonAsync<List<OutboxView>>("/api/outbox?state=all&top=1000");
@@ -334,20 +334,5 @@ public sealed class SupportFlowTests(ChangeDeskFactory app) : IClassFixture<Chan
         Assert.Equal("Support requests", create.GetProperty("tags")[0].GetString());
         Assert.True(create.GetProperty("responses").TryGetProperty("201", out _));
         Assert.True(create.GetProperty("responses").TryGetProperty("400", out _));
-    }
-
-    /// <summary>Every audit record the user may read, page by page.</summary>
-    static async Task<List<AuditEntryView>> AllAuditAsync(TestUser user)
-    {
-        var all = new List<AuditEntryView>();
-        while (true)
-        {
-            var page = await user.GetJsonAsync<List<AuditEntryView>>($"/api/audit?top=1000&afterSequence={all.LastOrDefault()?.Sequence ?? 0}");
-            all.AddRange(page);
-            if (page.Count < 1000)
-            {
-                return all;
-            }
-        }
     }
 }

@@ -1,13 +1,11 @@
-using ChangeDesk.Data;
 using ChangeDesk.Tenancy;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
 
 namespace ChangeDesk.Audit.Pages;
 
 [Authorize(Policy = Policies.ProviderAdmin)]
-public sealed class AuditModel(AuditTrail trail, ChangeDeskDb db) : PageModel
+public sealed class AuditModel(AuditTrail trail) : PageModel
 {
     public IReadOnlyList<AuditEntryView> Latest { get; private set; } = [];
     public AuditVerification? Verification { get; private set; }
@@ -22,7 +20,6 @@ public sealed class AuditModel(AuditTrail trail, ChangeDeskDb db) : PageModel
 
     async Task LoadAsync(CancellationToken ct)
     {
-        var last = await db.AuditRecords.MaxAsync(r => (long?)r.Sequence, ct) ?? 0;
-        Latest = (await trail.ListAsync(null, Math.Max(0, last - 100), 100, ct)).Reverse().ToList();
+        Latest = await trail.LatestAsync(100, ct);
     }
 }

@@ -54,8 +54,7 @@ public sealed class ExtraAddresses(
         {
             throw ValidationFailedException.For("email", "Give a valid email address (for example a shared mailbox).");
         }
-        // Read and write in one transaction, which holds the write lock on both databases: two adds at once, or
-        // two confirmation emails at once, cannot both pass the checks.
+        // Two adds of one address at once: the unique address per tenant makes the later one run again, and find the first.
         return db.WriteAsync("Add notification address", async () =>
         {
             if (await db.NotificationPreferences.AnyAsync(p => p.TenantId == tenant && p.Email == email, ct))
@@ -92,8 +91,9 @@ public sealed class ExtraAddresses(
         return db.WriteAsync("Remove notification address", async () => db.NotificationPreferences.Remove(await OwnAsync(id, tenant, ct)), ct);
     }
 
+    /// <summary>The tenant's address, locked until the write commits: two re-sends at once count each other's email.</summary>
     async Task<NotificationPreference> OwnAsync(Guid id, Guid tenant, CancellationToken ct) =>
-        await db.NotificationPreferences.FirstOrDefaultAsync(p => p.Id == id && p.TenantId == tenant && p.UserId == null, ct)
+        await db.NotificationPreferences.ForUpdate().FirstOrDefaultAsync(p => p.Id == id && p.TenantId == tenant && p.UserId == null, ct)
         ?? throw new NotFoundException("Address", id);
 
     /// <summary>

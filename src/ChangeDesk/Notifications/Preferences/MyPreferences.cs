@@ -74,8 +74,8 @@ public sealed class MyPreferences(ChangeDeskDb db, CurrentUser user)
         // The same bounds as the API's, for the pages that call this too.
         InputBounds.Check(input);
         var me = Me;
-        // Read and write in one transaction, which holds the write lock on both databases: a first save made twice at
-        // once then finds the row the other inserted instead of inserting a second one.
+        // One preference row per user is a unique key: of two first saves made at once, the later one's insert fails,
+        // and the write runner runs it again, when it finds and updates the row the other inserted.
         return db.WriteAsync("Set email preferences", async () =>
         {
             var pref = await db.NotificationPreferences.FirstOrDefaultAsync(p => p.UserId == me, ct);

@@ -41,9 +41,7 @@ public sealed class FileSupportRequest(
 
         var request = await db.WriteAsync("File support request", async () =>
         {
-            // Numbers are unique across instances: the write lock serialises everyone who numbers things.
-            await db.LockWritesAsync(ct);
-            var number = (await db.SupportRequests.IgnoreQueryFilters().MaxAsync(r => (int?)r.Number, ct) ?? 1000) + 1;
+            var number = await db.NextNumberAsync(NumberSeries.SupportRequest, ct);
             var now = clock.GetUtcNow();
             var filed = new SupportRequest
             {

@@ -13,9 +13,8 @@ public sealed class AutoCloseSupportRequest(ChangeDeskDb db, TimeProvider clock,
     public Task<bool> HandleAsync(Guid id, CancellationToken ct = default) =>
         db.WriteAsync($"Close a support request {options.AutoCloseDays} days after it was resolved", async () =>
         {
-            await db.LockWritesAsync(ct);
             var now = clock.GetUtcNow();
-            var request = await db.SupportRequests.FirstOrDefaultAsync(r => r.Id == id, ct);
+            var request = await db.SupportRequests.ForUpdate().FirstOrDefaultAsync(r => r.Id == id, ct);
             if (request is not { State: SupportState.Resolved, ResolvedAt: { } resolved } || options.AutoCloseDays <= 0
                 || now < resolved + TimeSpan.FromDays(options.AutoCloseDays))
             {

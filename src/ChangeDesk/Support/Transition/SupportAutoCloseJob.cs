@@ -6,8 +6,8 @@ namespace ChangeDesk.Support;
 
 /// <summary>
 /// Closes requests that have stayed resolved for <see cref="SupportOptions.AutoCloseDays"/> days without the
-/// customer closing or reopening them, and tells the requester. Each close takes the write lock and checks the
-/// request again, so several instances never close (or mail about) the same request twice.
+/// customer closing or reopening them, and tells the requester. Each close locks the request's row and checks it
+/// again, so several instances never close (or mail about) the same request twice.
 /// </summary>
 public sealed class SupportAutoCloseJob(IServiceScopeFactory scopes, SupportOptions options, TimeProvider clock, ILogger<SupportAutoCloseJob> logger)
     : BackgroundService

@@ -23,6 +23,12 @@ namespace ChangeDesk.Data.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.HasSequence<int>("MessageNumbers")
+                .StartsAt(100001L);
+
+            modelBuilder.HasSequence<int>("SupportRequestNumbers")
+                .StartsAt(1001L);
+
             modelBuilder.Entity("ChangeDesk.Approvals.ChangeApproval", b =>
                 {
                     b.Property<Guid>("Id")
@@ -116,8 +122,11 @@ namespace ChangeDesk.Data.Migrations.Postgres
 
             modelBuilder.Entity("ChangeDesk.Audit.AuditRecord", b =>
                 {
-                    b.Property<long>("Sequence")
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<string>("Action")
                         .IsRequired()
@@ -139,6 +148,9 @@ namespace ChangeDesk.Data.Migrations.Postgres
                     b.Property<string>("Before")
                         .HasColumnType("text");
 
+                    b.Property<DateTimeOffset?>("ChainedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<int?>("ChangeId")
                         .HasColumnType("integer");
 
@@ -151,22 +163,30 @@ namespace ChangeDesk.Data.Migrations.Postgres
                         .HasColumnType("text");
 
                     b.Property<string>("Hash")
-                        .IsRequired()
                         .HasColumnType("text");
 
                     b.Property<string>("Operation")
                         .HasColumnType("text");
 
                     b.Property<string>("PreviousHash")
-                        .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<long?>("Sequence")
+                        .HasColumnType("bigint");
 
                     b.Property<Guid?>("TenantId")
                         .HasColumnType("uuid");
 
-                    b.HasKey("Sequence");
+                    b.HasKey("Id");
 
                     b.HasIndex("ChangeId");
+
+                    b.HasIndex("Id")
+                        .HasDatabaseName("IX_AuditRecords_Unchained")
+                        .HasFilter("\"Sequence\" IS NULL");
+
+                    b.HasIndex("Sequence")
+                        .IsUnique();
 
                     b.HasIndex("EntityType", "EntityId");
 
@@ -686,6 +706,10 @@ namespace ChangeDesk.Data.Migrations.Postgres
 
                     b.HasIndex("UserId")
                         .IsUnique();
+
+                    b.HasIndex(new[] { "TenantId", "Email" }, "IX_NotificationPreferences_ExtraAddress")
+                        .IsUnique()
+                        .HasFilter("\"UserId\" IS NULL");
 
                     b.ToTable("NotificationPreferences");
                 });

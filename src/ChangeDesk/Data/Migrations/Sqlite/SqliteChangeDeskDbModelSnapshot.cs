@@ -111,7 +111,8 @@ namespace ChangeDesk.Data.Migrations.Sqlite
 
             modelBuilder.Entity("ChangeDesk.Audit.AuditRecord", b =>
                 {
-                    b.Property<long>("Sequence")
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Action")
@@ -134,6 +135,9 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                     b.Property<string>("Before")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ChainedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int?>("ChangeId")
                         .HasColumnType("INTEGER");
 
@@ -146,22 +150,30 @@ namespace ChangeDesk.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Hash")
-                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Operation")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("PreviousHash")
-                        .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("Sequence")
+                        .HasColumnType("INTEGER");
 
                     b.Property<Guid?>("TenantId")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("Sequence");
+                    b.HasKey("Id");
 
                     b.HasIndex("ChangeId");
+
+                    b.HasIndex("Id")
+                        .HasDatabaseName("IX_AuditRecords_Unchained")
+                        .HasFilter("\"Sequence\" IS NULL");
+
+                    b.HasIndex("Sequence")
+                        .IsUnique();
 
                     b.HasIndex("EntityType", "EntityId");
 
@@ -679,6 +691,10 @@ namespace ChangeDesk.Data.Migrations.Sqlite
 
                     b.HasIndex("UserId")
                         .IsUnique();
+
+                    b.HasIndex(new[] { "TenantId", "Email" }, "IX_NotificationPreferences_ExtraAddress")
+                        .IsUnique()
+                        .HasFilter("\"UserId\" IS NULL");
 
                     b.ToTable("NotificationPreferences");
                 });

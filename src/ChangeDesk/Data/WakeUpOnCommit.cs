@@ -1,11 +1,15 @@
 using System.Data.Common;
-using ChangeDesk.Data;
+using ChangeDesk.Audit;
+using ChangeDesk.Notifications;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
-namespace ChangeDesk.Notifications;
+namespace ChangeDesk.Data;
 
-/// <summary>Wakes the senders when outbox rows become visible: at commit, or after an autocommitted save.</summary>
-public sealed class OutboxWakeUpOnCommit(OutboxWakeUp wakeUp) : IDbTransactionInterceptor, ISaveChangesInterceptor
+/// <summary>
+/// Wakes the loops that act on what a write left behind as soon as it becomes visible to them, at commit or after an
+/// autocommitted save: the outbox senders for new outbox rows, the audit chainer for new audit records.
+/// </summary>
+public sealed class WakeUpOnCommit(OutboxWakeUp outbox, AuditChainWakeUp audit) : IDbTransactionInterceptor, ISaveChangesInterceptor
 {
     public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken ct = default)
     {
@@ -29,7 +33,12 @@ public sealed class OutboxWakeUpOnCommit(OutboxWakeUp wakeUp) : IDbTransactionIn
         if (db is { OutboxWritten: true })
         {
             db.OutboxWritten = false;
-            wakeUp.Notify();
+            outbox.Notify();
+        }
+        if (db is { AuditWritten: true })
+        {
+            db.AuditWritten = false;
+            audit.Notify();
         }
     }
 }

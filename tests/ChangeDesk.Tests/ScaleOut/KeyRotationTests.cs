@@ -7,19 +7,19 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ChangeDesk.Tests.ScaleOut;
 
 /// <summary>
-/// Every transaction takes the database's write lock (SQLite's own; PostgreSQL's advisory lock), and what runs inside a
-/// transaction must not wait for that lock from a second connection.
+/// The key ring saves a new key on a connection of its own, from inside whatever request first needs it: that save must
+/// not wait for the transaction the request already has open (on SQLite, the database's one writer).
 /// </summary>
-public sealed class WriteLockTests(ChangeDeskFactory app) : IClassFixture<ChangeDeskFactory>
+public sealed class KeyRotationTests(ChangeDeskFactory app) : IClassFixture<ChangeDeskFactory>
 {
     [Fact]
-    public async Task ANewSigningKeyIsSavedWhileAnotherTransactionHoldsTheWriteLock()
+    public async Task ANewSigningKeyIsSavedWhileAWriteTransactionIsOpen()
     {
         var ct = TestContext.Current.CancellationToken;
         using var scope = app.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<ChangeDeskDb>();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.Tenants.CountAsync(ct); // the transaction has begun, and holds the lock
+        await db.Tenants.CountAsync(ct); // the transaction has begun (on SQLite, as the writer)
         var keys = app.Services.GetRequiredService<IKeyManager>();
         var before = keys.GetAllKeys().Count;
 
