@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ChangeDesk.Applications;
 using ChangeDesk.Approvals;
 using ChangeDesk.Audit;
 using ChangeDesk.Changes;
@@ -120,6 +121,8 @@ public static class ChangeDeskApp
         services.AddScoped<RolloutService>();
         services.AddScoped<RolloutApplier>();
         services.AddScoped<RingsAndBlackouts>();
+        services.AddScoped<ApplicationCatalog>();
+        services.AddScoped<ImportApplications>();
         services.AddScoped<SignalIngestor>();
         var webhooks = new WebhookAddressPolicy(configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>() ?? new WebhookOptions(),
             builder.Environment.IsProduction());
@@ -238,6 +241,7 @@ public static class ChangeDeskApp
         api.MapSupport();
         api.MapReleases();
         api.MapSignals();
+        api.MapApplications();
         app.MapRazorPages();
     }
 }

@@ -261,27 +261,31 @@ public sealed class ApprovalService(
         {
             throw ValidationFailedException.For("awayUntil", "The end of the absence must be after its start.");
         }
-        var row = await db.TenantApprovers.FirstOrDefaultAsync(a => a.TenantId == tenant && a.UserId == approver.Id, ct);
-        if (row is null)
+        // One row per tenant and approver is a unique key: of two first settings at once, the later runs again and
+        // updates the row the other inserted.
+        await db.WriteAsync("Set approver", async () =>
         {
-            row = new TenantApprover { TenantId = tenant, UserId = approver.Id };
-            db.TenantApprovers.Add(row);
-        }
-        row.DelegateUserId = delegateUser?.Id;
-        row.AwayFrom = awayFrom?.ToUniversalTime();
-        row.AwayUntil = awayUntil?.ToUniversalTime();
-        db.AuditOperation = "Set approver";
-        await db.SaveChangesAsync(ct);
+            var row = await db.TenantApprovers.FirstOrDefaultAsync(a => a.TenantId == tenant && a.UserId == approver.Id, ct);
+            if (row is null)
+            {
+                row = new TenantApprover { TenantId = tenant, UserId = approver.Id };
+                db.TenantApprovers.Add(row);
+            }
+            row.DelegateUserId = delegateUser?.Id;
+            row.AwayFrom = awayFrom?.ToUniversalTime();
+            row.AwayUntil = awayUntil?.ToUniversalTime();
+        }, ct);
         return await ApproversAsync(tenant, ct);
     }
 
     public async Task RemoveApproverAsync(Guid tenant, Guid userId, CancellationToken ct)
     {
         EnsureCanManage(tenant);
-        var row = await db.TenantApprovers.FirstOrDefaultAsync(a => a.TenantId == tenant && a.UserId == userId, ct) ?? throw new NotFoundException("Approver", userId);
-        db.TenantApprovers.Remove(row);
-        db.AuditOperation = "Remove approver";
-        await db.SaveChangesAsync(ct);
+        await db.WriteAsync("Remove approver", async () =>
+        {
+            var row = await db.TenantApprovers.FirstOrDefaultAsync(a => a.TenantId == tenant && a.UserId == userId, ct) ?? throw new NotFoundException("Approver", userId);
+            db.TenantApprovers.Remove(row);
+        }, ct);
     }
 
     void EnsureCanManage(Guid tenant)

@@ -36,14 +36,15 @@ public static class ChangeTypesApi
 
     public static async Task<ChangeTypeView> SetNoticeDaysAsync(ChangeDeskDb db, string key, int? noticeDays, CancellationToken ct)
     {
-        var type = await db.ChangeTypes.FirstOrDefaultAsync(t => t.Key == key, ct) ?? throw new NotFoundException("Change type", key);
         if (noticeDays is not { } days || days is < 0 or > 90)
         {
             throw ValidationFailedException.For("noticeDays", "The notice period must be a whole number of days from 0 to 90.");
         }
-        type.NoticeDays = days;
-        db.AuditOperation = "Set notice period";
-        await db.SaveChangesAsync(ct);
+        await db.WriteAsync("Set notice period", async () =>
+        {
+            var type = await db.ChangeTypes.FirstOrDefaultAsync(t => t.Key == key, ct) ?? throw new NotFoundException("Change type", key);
+            type.NoticeDays = days;
+        }, ct);
         return (await ListAsync(db, ct)).First(t => t.Key == key);
     }
 

@@ -1,3 +1,4 @@
+using ChangeDesk.Applications;
 using ChangeDesk.Approvals;
 using ChangeDesk.Audit;
 using ChangeDesk.Changes;
@@ -61,6 +62,7 @@ public abstract partial class ChangeDeskDb(DbContextOptions options, CurrentUser
     public DbSet<SignalAggregate> SignalAggregates => Set<SignalAggregate>();
     public DbSet<SignalBucket> SignalBuckets => Set<SignalBucket>();
     public DbSet<SignalReceipt> SignalReceipts => Set<SignalReceipt>();
+    public DbSet<BusinessApplication> BusinessApplications => Set<BusinessApplication>();
 
     /// <summary>The keys that protect sign-in cookies and signed links, shared by every instance.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

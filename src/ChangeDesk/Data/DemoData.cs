@@ -178,6 +178,7 @@ public static class DemoData
             await w.Transition.HandleAsync(own.Id, ChangeAction.Announce, null, ct);
         }, ct);
         await SeedSupportRequestsAsync(root, ct);
+        await DemoApplications.SeedAsync(root, ct);
         await DemoReleases.SeedAsync(root, now, ct);
         return true;
     }

@@ -40,6 +40,8 @@ public sealed partial class PostgresChangeDeskDb(
         base.OnModelCreating(b);
         b.HasSequence<int>(SequenceOf(NumberSeries.Message)).StartsAt(NumberSeries.Message.First());
         b.HasSequence<int>(SequenceOf(NumberSeries.SupportRequest)).StartsAt(NumberSeries.SupportRequest.First());
+        // A service-wide cell has no tenant: without NULLS NOT DISTINCT two first settings of it at once would both insert.
+        b.Entity<Responsibility.ResponsibilityOverride>().HasIndex(o => new { o.TenantId, o.Activity, o.Scope }).AreNullsDistinct(false);
     }
 
     /// <summary>One statement gives every record of a batch its place in the chain.</summary>

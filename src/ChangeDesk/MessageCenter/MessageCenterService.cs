@@ -155,25 +155,29 @@ public sealed class MessageCenterService(ChangeDeskDb db, CurrentUser user)
             throw new NotFoundException("Message", string.Join(", ", unknown));
         }
         var userId = user.Id ?? throw new ForbiddenException("Only a signed-in user has a view of messages.");
-        var states = await db.MessageViewStates.IgnoreQueryFilters().Where(v => v.UserId == userId && distinct.Contains(v.MessageId)).ToDictionaryAsync(v => v.MessageId, ct);
-        foreach (var id in distinct)
+        // A user's state of a message is one row: of two first marks at once (a client retrying), the later runs again
+        // and updates the row the other inserted.
+        await db.WriteAsync("Set message view state", async () =>
         {
-            if (!states.TryGetValue(id, out var state))
+            var states = await db.MessageViewStates.IgnoreQueryFilters().Where(v => v.UserId == userId && distinct.Contains(v.MessageId)).ToDictionaryAsync(v => v.MessageId, ct);
+            foreach (var id in distinct)
             {
-                state = new MessageViewState { MessageId = id, UserId = userId, TenantId = tenant };
-                db.MessageViewStates.Add(state);
+                if (!states.TryGetValue(id, out var state))
+                {
+                    state = new MessageViewState { MessageId = id, UserId = userId, TenantId = tenant };
+                    db.MessageViewStates.Add(state);
+                }
+                switch (action)
+                {
+                    case ViewAction.MarkRead: state.IsRead = true; break;
+                    case ViewAction.MarkUnread: state.IsRead = false; break;
+                    case ViewAction.Archive: state.IsArchived = true; break;
+                    case ViewAction.Unarchive: state.IsArchived = false; break;
+                    case ViewAction.Favorite: state.IsFavorited = true; break;
+                    case ViewAction.Unfavorite: state.IsFavorited = false; break;
+                }
             }
-            switch (action)
-            {
-                case ViewAction.MarkRead: state.IsRead = true; break;
-                case ViewAction.MarkUnread: state.IsRead = false; break;
-                case ViewAction.Archive: state.IsArchived = true; break;
-                case ViewAction.Unarchive: state.IsArchived = false; break;
-                case ViewAction.Favorite: state.IsFavorited = true; break;
-                case ViewAction.Unfavorite: state.IsFavorited = false; break;
-            }
-        }
-        await db.SaveChangesAsync(ct);
+        }, ct);
     }
 
     public async Task<InboxPage> InboxAsync(Guid tenant, InboxFilter filter, CancellationToken ct)

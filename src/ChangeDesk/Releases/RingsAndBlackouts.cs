@@ -57,26 +57,28 @@ public sealed class RingsAndBlackouts(ChangeDeskDb db, CurrentUser user, Rollout
         {
             throw new ValidationFailedException(errors);
         }
-        var existing = await db.TenantRings.Where(r => r.TenantId == tenant).OrderBy(r => r.Position).ToListAsync(ct);
-        // Positions are unique per tenant: rows are updated in place where a position survives, the rest added or removed.
-        for (var i = 0; i < rings!.Count; i++)
+        await db.WriteAsync("Set ring plan", async () =>
         {
-            var wanted = rings[i];
-            var row = existing.ElementAtOrDefault(i);
-            if (row is null)
+            var existing = await db.TenantRings.Where(r => r.TenantId == tenant).OrderBy(r => r.Position).ToListAsync(ct);
+            // Positions are unique per tenant: rows are updated in place where a position survives, the rest added or
+            // removed. Of two first plans saved at once, the later runs again on the rows the other inserted.
+            for (var i = 0; i < rings!.Count; i++)
             {
-                row = new TenantRing { TenantId = tenant, Name = wanted.Name.Trim(), Position = i };
-                db.TenantRings.Add(row);
+                var wanted = rings[i];
+                var row = existing.ElementAtOrDefault(i);
+                if (row is null)
+                {
+                    row = new TenantRing { TenantId = tenant, Name = wanted.Name.Trim(), Position = i };
+                    db.TenantRings.Add(row);
+                }
+                row.Name = wanted.Name.Trim();
+                row.Devices = wanted.Devices;
+                row.SharePercent = wanted.SharePercent;
+                row.DeferralDays = wanted.DeferralDays;
+                row.SoakDays = wanted.SoakDays;
             }
-            row.Name = wanted.Name.Trim();
-            row.Devices = wanted.Devices;
-            row.SharePercent = wanted.SharePercent;
-            row.DeferralDays = wanted.DeferralDays;
-            row.SoakDays = wanted.SoakDays;
-        }
-        db.TenantRings.RemoveRange(existing.Skip(rings.Count));
-        db.AuditOperation = "Set ring plan";
-        await db.SaveChangesAsync(ct);
+            db.TenantRings.RemoveRange(existing.Skip(rings.Count));
+        }, ct);
         return await RingsAsync(tenant, ct);
     }
 

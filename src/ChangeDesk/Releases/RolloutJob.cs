@@ -225,6 +225,13 @@ public sealed class RolloutApplier(
         var detail = string.Join(" ", breaching.Select(t => $"{t.TenantName}: {string.Join("; ", decisions[t].Breaches.Select(b => b.Detail))}."));
         await db.WriteAsync("Rollout engine: pause for every tenant on a signal breach across tenants", async () =>
         {
+            // Pauses take turns on the release's row (as a release manager's pause does): a service-wide pause the
+            // provider made since the snapshot already holds every tenant, and a second would be posted twice.
+            await db.Releases.Where(r => r.Id == release.Id).LockAsync(ct);
+            if (await db.RolloutPauses.AnyAsync(p => p.ReleaseId == release.Id && p.TenantId == null && p.Side == PauseSide.Provider && p.LiftedAt == null, ct))
+            {
+                return;
+            }
             var pause = new RolloutPause
             {
                 ReleaseId = release.Id,

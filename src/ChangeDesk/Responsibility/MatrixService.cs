@@ -90,33 +90,37 @@ public sealed class MatrixService(ChangeDeskDb db, CurrentUser user)
         {
             throw new NotFoundException("Tenant", t);
         }
-        var existing = await db.ResponsibilityOverrides
-            .FirstOrDefaultAsync(o => o.TenantId == tenantId && o.Activity == activity && o.Scope == scope, ct);
-        if (existing is null)
+        // One cell per tenant (or service-wide), activity and scope is a unique key: of two first settings at once, the
+        // later runs again and updates the row the other inserted.
+        await db.WriteAsync(tenantId is null ? "Set service-wide responsibility" : "Set tenant responsibility override", async () =>
         {
-            db.ResponsibilityOverrides.Add(new ResponsibilityOverride { TenantId = tenantId, Activity = activity, Scope = scope, Responsible = responsible });
-        }
-        else
-        {
-            existing.Responsible = responsible;
-        }
-        db.AuditOperation = tenantId is null ? "Set service-wide responsibility" : "Set tenant responsibility override";
-        await db.SaveChangesAsync(ct);
+            var existing = await db.ResponsibilityOverrides
+                .FirstOrDefaultAsync(o => o.TenantId == tenantId && o.Activity == activity && o.Scope == scope, ct);
+            if (existing is null)
+            {
+                db.ResponsibilityOverrides.Add(new ResponsibilityOverride { TenantId = tenantId, Activity = activity, Scope = scope, Responsible = responsible });
+            }
+            else
+            {
+                existing.Responsible = responsible;
+            }
+        }, ct);
     }
 
     public async Task<bool> ClearCellAsync(Activity activity, Scope scope, Guid? tenantId, CancellationToken ct = default)
     {
         EnsureProviderAdmin();
-        var existing = await db.ResponsibilityOverrides
-            .FirstOrDefaultAsync(o => o.TenantId == tenantId && o.Activity == activity && o.Scope == scope, ct);
-        if (existing is null)
+        return await db.WriteAsync("Remove responsibility override", async () =>
         {
-            return false;
-        }
-        db.ResponsibilityOverrides.Remove(existing);
-        db.AuditOperation = "Remove responsibility override";
-        await db.SaveChangesAsync(ct);
-        return true;
+            var existing = await db.ResponsibilityOverrides
+                .FirstOrDefaultAsync(o => o.TenantId == tenantId && o.Activity == activity && o.Scope == scope, ct);
+            if (existing is null)
+            {
+                return false;
+            }
+            db.ResponsibilityOverrides.Remove(existing);
+            return true;
+        }, ct);
     }
 
     public Task RenameScopeAsync(Scope scope, string name, CancellationToken ct = default) =>
@@ -133,17 +137,18 @@ public sealed class MatrixService(ChangeDeskDb db, CurrentUser user)
         {
             throw ValidationFailedException.For(field, "Give a name of 1 to 100 characters.");
         }
-        var setting = await db.Settings.FirstOrDefaultAsync(s => s.Key == key, ct);
-        if (setting is null)
+        await db.WriteAsync(operation, async () =>
         {
-            db.Settings.Add(new Setting { Key = key, Value = name });
-        }
-        else
-        {
-            setting.Value = name;
-        }
-        db.AuditOperation = operation;
-        await db.SaveChangesAsync(ct);
+            var setting = await db.Settings.FirstOrDefaultAsync(s => s.Key == key, ct);
+            if (setting is null)
+            {
+                db.Settings.Add(new Setting { Key = key, Value = name });
+            }
+            else
+            {
+                setting.Value = name;
+            }
+        }, ct);
     }
 
     void EnsureProviderAdmin()

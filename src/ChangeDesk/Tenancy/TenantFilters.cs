@@ -1,3 +1,4 @@
+using ChangeDesk.Applications;
 using ChangeDesk.Approvals;
 using ChangeDesk.Audit;
 using ChangeDesk.Changes;
@@ -48,6 +49,9 @@ public abstract partial class ChangeDeskDb
         b.Entity<MessageTenant>().HasQueryFilter(t => VisibleTenantId == null || t.TenantId == VisibleTenantId);
         b.Entity<MessageRevision>().HasQueryFilter(r => VisibleTenantId == null || Set<MessageTenant>().Any(t => t.MessageId == r.MessageId && t.TenantId == VisibleTenantId));
         b.Entity<MessageViewState>().HasQueryFilter(v => VisibleTenantId == null || v.TenantId == VisibleTenantId);
+
+        // Applications
+        b.Entity<BusinessApplication>().HasQueryFilter(a => VisibleTenantId == null || a.TenantId == VisibleTenantId);
 
         // Notifications
         b.Entity<OutboxMessage>().HasQueryFilter(o => VisibleTenantId == null || o.TenantId == VisibleTenantId);

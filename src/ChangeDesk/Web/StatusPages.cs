@@ -35,6 +35,9 @@ public static class StatusPages
                 403 => ("forbidden", "You are not allowed to do this.", "Your role does not allow this operation."),
                 404 => ("not-found", "Not found.", $"There is no resource at {http.Request.Path}."),
                 405 => ("method-not-allowed", "Method not allowed.", $"{http.Request.Method} is not supported on {http.Request.Path}."),
+                // An endpoint that takes one content type (a CSV import) refuses any other before it runs.
+                415 => ("unsupported-media-type", "The request's content type is not supported.",
+                    $"{http.Request.Method} {http.Request.Path} does not take {http.Request.ContentType ?? "a body without a Content-Type"}: see the API reference for the type it takes."),
                 _ => ("error", ReasonPhrases.GetReasonPhrase(status), ReasonPhrases.GetReasonPhrase(status)),
             };
             var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();

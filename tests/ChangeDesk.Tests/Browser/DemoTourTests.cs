@@ -71,6 +71,27 @@ public sealed class DemoTourTests(DemoFixture app) : IClassFixture<DemoFixture>
     }
 
     [Fact]
+    public async Task FabrikamAdminKeepsItsApplicationCatalogAndTailspinSeesOnlyItsOwn()
+    {
+        var page = await SignInAsync("admin@fabrikam.example");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Applications" }).ClickAsync();
+        var rows = page.Locator("#applications tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(6);
+        var vpn = rows.Filter(new() { HasText = "GlobalProtect VPN" });
+        await Assertions.Expect(vpn).ToContainTextAsync("business critical");
+        await Assertions.Expect(vpn).ToContainTextAsync("remote access");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Add application" })).ToBeVisibleAsync();
+        await BrowserFixture.MaybeScreenshotAsync(page, "tour-applications.png");
+        await page.Context.CloseAsync();
+
+        var tailspin = await SignInAsync("admin@tailspin.example");
+        await tailspin.GotoAsync("/applications");
+        await Assertions.Expect(tailspin.Locator("#applications tbody tr")).ToHaveCountAsync(3);
+        await Assertions.Expect(tailspin.GetByText("GlobalProtect VPN")).ToHaveCountAsync(0);
+        await tailspin.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task TailspinAdminDoesNotSeeFabrikamsChanges()
     {
         var page = await SignInAsync("admin@tailspin.example");

@@ -108,6 +108,39 @@ public sealed class ConcurrentWritesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FirstSettingsOfAServiceWideMatrixCellAndOfARingPlanOnThreeInstancesAtOnceLeaveOneOfEach()
+    {
+        var app = instances[0];
+        var (tenant, admin) = await app.CreateTenantWithAdminAsync();
+        var providerAdmins = OnEveryInstance(await app.CreateUserAsync(Role.ProviderAdmin));
+        var admins = OnEveryInstance(admin);
+
+        var cells = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => providerAdmins[i % 3].PutJsonAsync(
+            "/api/responsibility-matrix/cells/package-for-deployment/custom-software", new { responsible = i % 2 == 0 ? "both" : "customer" })));
+        var plans = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => admins[i % 3].PutJsonAsync($"/api/tenants/{tenant.Id}/rings", new
+        {
+            rings = new object[]
+            {
+                new { name = "Pilot", devices = 10 + i, deferralDays = 0, soakDays = 1 },
+                new { name = "Everyone", sharePercent = 100, deferralDays = 2, soakDays = 0 },
+            },
+        })));
+
+        foreach (var response in cells.Concat(plans))
+        {
+            await Expect.StatusAsync(response, 200);
+        }
+        var (overrides, rings) = await app.AsSystemAsync(async s =>
+        {
+            var db = s.GetRequiredService<ChangeDeskDb>();
+            return (await db.ResponsibilityOverrides.CountAsync(o => o.TenantId == null && o.Activity == Responsibility.Activity.PackageForDeployment && o.Scope == Responsibility.Scope.CustomSoftware),
+                await db.TenantRings.Where(r => r.TenantId == tenant.Id).OrderBy(r => r.Position).Select(r => r.Name).ToListAsync());
+        });
+        Assert.Equal(1, overrides);
+        Assert.Equal(["Pilot", "Everyone"], rings);
+    }
+
+    [Fact]
     public async Task SupportRequestsFiledOnThreeInstancesAtOnceEachGetTheirOwnNumber()
     {
         var app = instances[0];
