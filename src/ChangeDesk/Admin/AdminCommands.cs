@@ -157,7 +157,7 @@ public static class AdminCommands
             }
             await work(app.Services, scope.ServiceProvider);
             // The command may be the only process running: it links the audit records it wrote itself.
-            await scope.ServiceProvider.GetRequiredService<AuditChainer>().ChainAllAsync(ct);
+            await scope.ServiceProvider.GetRequiredService<AuditChainer>().ChainAllAsync(ct: ct);
             return 0;
         }
         catch (ProblemException e)

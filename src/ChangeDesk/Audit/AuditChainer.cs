@@ -28,26 +28,29 @@ public sealed class AuditOptions
 /// <summary>
 /// Links committed audit records into the hash chain, in the order it finds them: each gets the next sequence number
 /// and the hash of its content and of its predecessor's hash. Writers append records unchained and never read the
-/// chain's head, so they do not wait for one another; only chainers wait for the chain lock, one at a time across
-/// every instance, and a chainer's transaction touches only records already committed.
+/// chain's head, so they do not wait for one another. Chainers take turns on the chain lock across every instance
+/// (the chain job never queues for it), and a chainer's transaction touches only records already committed.
 /// </summary>
 public sealed class AuditChainer(ChangeDeskDb db, TimeProvider clock, AuditOptions options)
 {
-    /// <summary>Chains every record committed so far; returns how many it linked.</summary>
-    public async Task<int> ChainAllAsync(CancellationToken ct = default)
+    /// <summary>
+    /// Chains every record committed so far; returns how many it linked. Without <paramref name="wait"/> (the chain
+    /// job), a chainer that finds another one at work leaves the records to it instead of queueing behind it.
+    /// </summary>
+    public async Task<int> ChainAllAsync(bool wait = true, CancellationToken ct = default)
     {
         var total = 0;
         int linked;
         do
         {
-            linked = await ChainBatchAsync(ct);
+            linked = await ChainBatchAsync(wait, ct);
             total += linked;
         }
         while (linked == options.ChainBatchSize);
         return total;
     }
 
-    async Task<int> ChainBatchAsync(CancellationToken ct)
+    async Task<int> ChainBatchAsync(bool wait, CancellationToken ct)
     {
         // A look before the lock: an idle chainer, polling, never takes a writer's place (on SQLite, the one writer).
         if (!await db.AuditRecords.IgnoreQueryFilters().AnyAsync(r => r.Sequence == null, ct))
@@ -55,7 +58,11 @@ public sealed class AuditChainer(ChangeDeskDb db, TimeProvider clock, AuditOptio
             return 0;
         }
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.LockAuditChainAsync(ct);
+        if (!await db.LockAuditChainAsync(wait, ct))
+        {
+            // Another chainer is linking what is committed; what it misses, the next wake-up or poll links.
+            return 0;
+        }
         var records = db.AuditRecords.IgnoreQueryFilters().AsNoTracking();
         var batch = await records.Where(r => r.Sequence == null).OrderBy(r => r.Id).Take(options.ChainBatchSize).ToListAsync(ct);
         if (batch.Count == 0)
@@ -92,6 +99,6 @@ public sealed class AuditChainJob(
         {
             using var scope = scopes.CreateScope();
             scope.ServiceProvider.GetRequiredService<Tenancy.CurrentUser>().ActAsSystem("audit chain");
-            await scope.ServiceProvider.GetRequiredService<AuditChainer>().ChainAllAsync(ct);
+            await scope.ServiceProvider.GetRequiredService<AuditChainer>().ChainAllAsync(wait: false, ct);
         }, ct => wakeUp.WaitAsync(options.ChainInterval, clock, ct), logger, "Audit chain", stoppingToken);
 }

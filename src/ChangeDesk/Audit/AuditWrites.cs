@@ -106,10 +106,11 @@ public abstract partial class ChangeDeskDb
     }
 
     /// <summary>
-    /// Makes chainers of the audit trail take turns, across instances, inside the current transaction. SQLite's
-    /// immediate transactions already hold the database's write lock.
+    /// Takes the audit chain for the current transaction, so that chainers on every instance take turns. Without
+    /// <paramref name="wait"/>, answers false at once when another chainer has it: that one links what is committed.
+    /// SQLite's immediate transactions already hold the database's write lock.
     /// </summary>
-    public virtual Task LockAuditChainAsync(CancellationToken ct) => Task.CompletedTask;
+    public virtual Task<bool> LockAuditChainAsync(bool wait, CancellationToken ct) => Task.FromResult(true);
 
     /// <summary>Gives audit records their places in the chain, in the current transaction: one prepared update per record.</summary>
     public virtual async Task LinkAuditAsync(IReadOnlyList<AuditLink> links, DateTimeOffset chainedAt, CancellationToken ct)

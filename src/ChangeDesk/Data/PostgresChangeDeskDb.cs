@@ -16,9 +16,19 @@ public sealed partial class PostgresChangeDeskDb(
     /// <summary>An arbitrary constant naming the audit chainers' lock among PostgreSQL advisory locks.</summary>
     internal const long AuditChainLock = 0x43_44_41_55_44_49_54; // "CDAUDIT"
 
-    /// <summary>Chainers take turns by a transaction-scoped advisory lock, released at commit or rollback. Writers never take it.</summary>
-    public override Task LockAuditChainAsync(CancellationToken ct) =>
-        Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock({0})", [AuditChainLock], ct);
+    /// <summary>
+    /// Chainers take turns by a transaction-scoped advisory lock, released at commit or rollback; the chain job does not
+    /// wait for it, and leaves the work to the chainer that has it. Writers never take it.
+    /// </summary>
+    public override async Task<bool> LockAuditChainAsync(bool wait, CancellationToken ct)
+    {
+        if (wait)
+        {
+            await Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock({0})", [AuditChainLock], ct);
+            return true;
+        }
+        return await Database.SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock({AuditChainLock}) AS \"Value\"").SingleAsync(ct);
+    }
 
     /// <summary>Numbers come from sequences: no writer waits for another, and a rolled-back write leaves a gap.</summary>
     public override async Task<int> NextNumberAsync(NumberSeries series, CancellationToken ct)
