@@ -5,14 +5,17 @@
 #
 #   bench/run.sh                 the issue's sizes (about 10-12 minutes on 2 cores)
 #   bench/run.sh --quick         a tenth of the sizes, short load runs (about 3 minutes); results go to /tmp
-#   options: --label <name>  --out <file>  --only fanout,email,read,micro  --no-postgres  --limit-seconds <n>
+#   options: --label <name>  --out <file>  --only fanout,email,read,micro,scale  --no-postgres  --limit-seconds <n>
+#            --service <ChangeDesk.dll>  (read and scale measure this published service instead of publishing src/)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+invocation="bench/run.sh $*"
 quick=0
 label=""
 out=""
-only="fanout,email,read,micro"
+only="fanout,email,read,micro,scale"
+service=""
 postgres=1
 limit=600
 while [ $# -gt 0 ]; do
@@ -23,6 +26,7 @@ while [ $# -gt 0 ]; do
         --only) only=$2; shift ;;
         --no-postgres) postgres=0 ;;
         --limit-seconds) limit=$2; shift ;;
+        --service) service=$2; shift ;;
         *) echo "unknown option: $1 (see bench/README.md)"; exit 2 ;;
     esac
     shift
@@ -35,24 +39,28 @@ if [ $quick -eq 1 ]; then
     email_size=(--emails 3000)
     read_size=(--tenants 100 --messages 10000 --per-message 10 --seconds 5 --rounds 1 --starts 3)
     micro_size=(--quick)
+    scale_size=(--tenants 32 --clients 8,32 --seconds 3 --warmup 1 --rounds 1 --announce-tenants 1000)
     out=${out:-$(mktemp -d)/quick-results.md}
 else
     fanout_size=(--tenants 10000 --users 3)
     email_size=(--emails 30000)
     read_size=(--tenants 1000 --messages 100000 --per-message 10 --seconds 10 --rounds 2 --starts 5)
     micro_size=()
+    scale_size=(--tenants 128 --clients 8,32 --seconds 10 --warmup 2 --rounds 3 --announce-tenants 10000)
     out=${out:-bench/results/$(date -u +%Y-%m-%d)-${label:-$(git rev-parse --short HEAD)}.md}
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 suite_start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench || echo ' (with uncommitted changes)')"
 echo "Building (Release)..."
 dotnet build bench/ChangeDesk.Bench/ChangeDesk.Bench.csproj -c Release -nologo -v quiet -clp:ErrorsOnly || { echo "build failed"; exit 1; }
 bench_dll=bench/ChangeDesk.Bench/bin/Release/net10.0/ChangeDesk.Bench.dll
-# The read path and start-up measure the service as it is deployed: published, ReadyToRun (docs/operations.md).
-service_dll=src/ChangeDesk/bin/Release/net10.0/linux-x64/publish/ChangeDesk.dll
-if wants read; then
+# The read path, start-up and scale-out measure the service as it is deployed: published, ReadyToRun (docs/operations.md).
+# --service names another publish (e.g. of an older commit) to measure instead.
+service_dll=${service:-src/ChangeDesk/bin/Release/net10.0/linux-x64/publish/ChangeDesk.dll}
+if [ -z "$service" ] && { wants read || wants scale; }; then
     echo "Publishing the service (Release, linux-x64, ReadyToRun)..."
     dotnet publish src/ChangeDesk/ChangeDesk.csproj -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
         -nologo -v quiet -clp:ErrorsOnly >/dev/null || { echo "publish failed"; exit 1; }
@@ -107,6 +115,9 @@ for i in "${!providers[@]}"; do
     wants fanout && step "fan-out $provider" "1-fanout-$i-$provider.md" fanout --provider "$provider" "${pg_args[@]}" "${fanout_size[@]}" --limit-seconds "$limit"
     wants email && step "email $provider" "2-email-$i-$provider.md" email --provider "$provider" "${pg_args[@]}" "${email_size[@]}" --limit-seconds "$limit"
     wants read && step "read path, memory, start-up $provider" "3-read-$i-$provider.md" read --provider "$provider" "${pg_args[@]}" --service "$service_dll" "${read_size[@]}"
+    # Several instances on one database: PostgreSQL only. The server log is where lock waits are counted.
+    [ "$provider" = postgres ] && wants scale && step "scale-out $provider" "6-scale.md" scale "${pg_args[@]}" --service "$service_dll" \
+        --pg-log "$pg_dir/pg.log" "${scale_size[@]}"
 done
 wants micro && step "micro" "5-micro.md" micro "${micro_size[@]}"
 
@@ -122,6 +133,7 @@ mkdir -p "$(dirname "$out")"
 {
     echo "# ChangeDesk benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC')${label:+ — $label}"
     echo
+    [ -n "$service" ] && echo "The service measured by read and scale: \`$service\` (not published from this commit)." && echo
     echo "Commit \`$commit\`, $( [ $quick -eq 1 ] && echo 'quick sizes (not the issue'"'"'s)' || echo "the issue's sizes"). Every ratio is against a baseline measured in the same run."
     echo
     echo "## Machine"
@@ -130,6 +142,7 @@ mkdir -p "$(dirname "$out")"
     echo "|---|---|"
     echo "| CPU | $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(nproc) cores (nproc) |"
     echo "| memory | $(free -m | awk '/^Mem:/ { printf "%.1f GB", $2 / 1024 }') |"
+    echo "| load average at the start | $load_start |"
     echo "| load average at the end | $(cut -d' ' -f1-3 /proc/loadavg) |"
     echo "| disk | 4 KB write + fsync: $fsync_ms ms (20 in a row, in the repository's file system) |"
     echo "| OS | $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r) |"
@@ -139,7 +152,7 @@ mkdir -p "$(dirname "$out")"
     echo "## Commands"
     echo
     echo '```sh'
-    echo "bench/run.sh $( [ $quick -eq 1 ] && echo --quick ) # $(( $(date +%s) - suite_start )) s in all, which ran:"
+    echo "$invocation # $(( $(date +%s) - suite_start )) s in all, which ran:"
     for c in "${commands[@]}"; do echo "$c"; done
     echo '```'
     [ -n "$pg_server" ] && echo && echo "(\`--postgres\` is \`${pg_server}\` on the cluster the script started.)"

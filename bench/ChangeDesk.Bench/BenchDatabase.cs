@@ -92,6 +92,17 @@ public static class BenchHost
 {
     public static async Task<WebApplication> BuildAsync(BenchDatabase database, bool backgroundJobs, DbProbe? probe = null, params string[] extra)
     {
+        var app = Build(database, backgroundJobs, probe, extra);
+        await DatabaseSetup.MigrateAsync(app.Services);
+        return app;
+    }
+
+    /// <summary>
+    /// The host without migrating: for writing rows into a database that another version of the service migrated,
+    /// through tables both versions share.
+    /// </summary>
+    public static WebApplication Build(BenchDatabase database, bool backgroundJobs, DbProbe? probe = null, params string[] extra)
+    {
         string[] args =
         [
             .. database.Args(),
@@ -109,7 +120,6 @@ public static class BenchHost
         }
         var app = builder.Build();
         ChangeDeskApp.Configure(app);
-        await DatabaseSetup.MigrateAsync(app.Services);
         return app;
     }
 }
