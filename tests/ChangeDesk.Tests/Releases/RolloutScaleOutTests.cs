@@ -9,35 +9,14 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ChangeDesk.Tests.Releases;
 
 /// <summary>Three instances on one database apply the rollout engine at the same moments: every step happens once.</summary>
-public sealed class RolloutScaleOutTests : IAsyncLifetime
+public sealed class RolloutScaleOutTests : ThreeInstances
 {
-    ChangeDeskFactory[] instances = [];
-
-    public async ValueTask InitializeAsync()
-    {
-        var first = new ChangeDeskFactory();
-        await first.InitializeAsync();
-        var second = new ChangeDeskFactory { ShareDatabaseWith = first };
-        var third = new ChangeDeskFactory { ShareDatabaseWith = first };
-        await second.InitializeAsync();
-        await third.InitializeAsync();
-        instances = [first, second, third];
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var instance in instances.Reverse())
-        {
-            await instance.DisposeAsync();
-        }
-    }
-
-    Task PassesAsync() => Task.WhenAll(instances.SelectMany(i => new[] { i.Job(), i.Job() }).Select(j => j.RunOnceAsync(TestContext.Current.CancellationToken)));
+    Task PassesAsync() => Task.WhenAll(Instances.SelectMany(i => new[] { i.Job(), i.Job() }).Select(j => j.RunOnceAsync(TestContext.Current.CancellationToken)));
 
     [Fact]
     public async Task ConcurrentPassesStartEachRingAndPauseOnABreachExactlyOnce()
     {
-        var app = instances[0];
+        var app = Instances[0];
         var (tenant, _) = await app.CreateTenantWithAdminAsync();
         var rm = await app.CreateUserAsync(Role.ReleaseManager);
         var release = await rm.StartOutOfBandAsync(tenant.Id);

@@ -16,36 +16,15 @@ namespace ChangeDesk.Tests.ScaleOut;
 /// load balancer. Nothing makes them take turns but the rows they share, and what used to rely on one writer at a
 /// time still holds: the audit chain, numbering, and counters.
 /// </summary>
-public sealed class ConcurrentWritesTests : IAsyncLifetime
+public sealed class ConcurrentWritesTests : ThreeInstances
 {
-    ChangeDeskFactory[] instances = [];
-
-    public async ValueTask InitializeAsync()
-    {
-        var first = new ChangeDeskFactory();
-        await first.InitializeAsync();
-        var second = new ChangeDeskFactory { ShareDatabaseWith = first };
-        var third = new ChangeDeskFactory { ShareDatabaseWith = first };
-        await second.InitializeAsync();
-        await third.InitializeAsync();
-        instances = [first, second, third];
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var instance in instances.Reverse())
-        {
-            await instance.DisposeAsync();
-        }
-    }
-
     /// <summary>The user on each instance in turn: request <paramref name="i"/> goes to instance i mod 3.</summary>
-    List<TestUser> OnEveryInstance(TestUser user) => instances.Select(i => i.Serving(user)).ToList();
+    List<TestUser> OnEveryInstance(TestUser user) => Instances.Select(i => i.Serving(user)).ToList();
 
     [Fact]
     public async Task AuditRecordsWrittenOnThreeInstancesAtOnceFormOneIntactChainThatStillCatchesAnEdit()
     {
-        var app = instances[0];
+        var app = Instances[0];
         var tenant = await app.CreateTenantAsync();
         var pa = await app.CreateUserAsync(Role.ProviderAdmin);
         var rm = OnEveryInstance(await app.CreateUserAsync(Role.ReleaseManager));
@@ -80,7 +59,7 @@ public sealed class ConcurrentWritesTests : IAsyncLifetime
             .First(r => r.Operation == "Edit change" && r.EntityType == "Change");
         var forged = victim.After!.Replace("Concurrent change 13, edited", "Concurrent change 13", StringComparison.Ordinal);
         Assert.Equal(1, await Tampering.SqlAsync(app, "UPDATE \"AuditRecords\" SET \"After\" = {0} WHERE \"Sequence\" = {1}", forged, victim.Sequence!.Value));
-        var broken = await instances[2].Serving(pa).GetJsonAsync<AuditVerification>("/api/audit/verify");
+        var broken = await Instances[2].Serving(pa).GetJsonAsync<AuditVerification>("/api/audit/verify");
         Assert.False(broken.IsIntact);
         Assert.Equal(victim.Sequence, broken.FirstBadSequence);
     }
@@ -88,7 +67,7 @@ public sealed class ConcurrentWritesTests : IAsyncLifetime
     [Fact]
     public async Task SignalBatchesForOneRingSentToThreeInstancesAtOnceLoseNoCount()
     {
-        var app = instances[0];
+        var app = Instances[0];
         var (tenant, _) = await app.CreateTenantWithAdminAsync();
         var rm = await app.CreateUserAsync(Role.ReleaseManager);
         var release = await rm.StartOutOfBandAsync(tenant.Id);
@@ -110,7 +89,7 @@ public sealed class ConcurrentWritesTests : IAsyncLifetime
     [Fact]
     public async Task FirstSettingsOfAServiceWideMatrixCellAndOfARingPlanOnThreeInstancesAtOnceLeaveOneOfEach()
     {
-        var app = instances[0];
+        var app = Instances[0];
         var (tenant, admin) = await app.CreateTenantWithAdminAsync();
         var providerAdmins = OnEveryInstance(await app.CreateUserAsync(Role.ProviderAdmin));
         var admins = OnEveryInstance(admin);
@@ -143,7 +122,7 @@ public sealed class ConcurrentWritesTests : IAsyncLifetime
     [Fact]
     public async Task SupportRequestsFiledOnThreeInstancesAtOnceEachGetTheirOwnNumber()
     {
-        var app = instances[0];
+        var app = Instances[0];
         var (_, admin) = await app.CreateTenantWithAdminAsync();
         var admins = OnEveryInstance(admin);
 

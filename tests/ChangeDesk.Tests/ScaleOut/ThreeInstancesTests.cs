@@ -10,32 +10,11 @@ namespace ChangeDesk.Tests.ScaleOut;
 /// each running every background job and keeping its email in its own folder. Every email must come out of
 /// exactly one instance, exactly once.
 /// </summary>
-public sealed class ThreeInstancesTests : IAsyncLifetime
+public sealed class ThreeInstancesTests : ThreeInstances
 {
-    ChangeDeskFactory[] instances = [];
-
-    public async ValueTask InitializeAsync()
-    {
-        var first = new ChangeDeskFactory();
-        await first.InitializeAsync();
-        var second = new ChangeDeskFactory { ShareDatabaseWith = first };
-        var third = new ChangeDeskFactory { ShareDatabaseWith = first };
-        await second.InitializeAsync();
-        await third.InitializeAsync();
-        instances = [first, second, third];
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var instance in instances.Reverse())
-        {
-            await instance.DisposeAsync();
-        }
-    }
-
     /// <summary>Every .eml file of every instance, by outbox id (the file name).</summary>
     List<(string Id, string Instance, string Content)> Mail() =>
-        instances.SelectMany((f, i) => Directory.Exists(f.MailFolder)
+        Instances.SelectMany((f, i) => Directory.Exists(f.MailFolder)
                 ? Directory.GetFiles(f.MailFolder, "*.eml").Select(path => (Path.GetFileNameWithoutExtension(path), $"instance {i + 1}", File.ReadAllText(path)))
                 : [])
             .ToList();
@@ -68,12 +47,12 @@ public sealed class ThreeInstancesTests : IAsyncLifetime
     }
 
     /// <summary>The instances share one clock (as servers kept in sync by NTP do): moving it wakes every instance's jobs.</summary>
-    void AdvanceAll(TimeSpan by) => instances[0].Clock.Advance(by);
+    void AdvanceAll(TimeSpan by) => Instances[0].Clock.Advance(by);
 
     [Fact]
     public async Task EveryEmailAndEveryReminderIsSentOnceAcrossThreeInstances()
     {
-        var app = instances[0];
+        var app = Instances[0];
         var release = await app.CreateUserAsync(Role.ReleaseManager);
         var tenants = new List<Guid>();
         for (var i = 0; i < 5; i++)
