@@ -1,4 +1,5 @@
 using System.Globalization;
+using ChangeDesk.Support;
 using ChangeDesk.Web;
 using CsvHelper;
 using CsvHelper.Configuration;
@@ -63,25 +64,17 @@ public static class ApplicationCsv
     /// Reads every row, or reports every problem: the keys name the line and the column ("line 4, Criticality").
     /// Only the shape is checked here (header, columns, numbers); each row's values are checked as any input is.
     /// </summary>
-    public static (List<Row> Rows, Dictionary<string, List<string>> Errors) Read(TextReader reader)
+    /// <remarks>Problems go to <paramref name="errors"/>, for the caller to add its own to before it throws them.</remarks>
+    internal static List<Row> Read(TextReader reader, Errors errors)
     {
         var rows = new List<Row>();
-        var errors = new Dictionary<string, List<string>>();
-        void Error(string key, string message)
-        {
-            if (!errors.TryGetValue(key, out var list))
-            {
-                errors[key] = list = [];
-            }
-            list.Add(message);
-        }
-        using var csv = new CsvReader(reader, Configuration(line => Error($"line {line}", "A quote inside a cell that is not quoted: quote the whole cell and double the quotes inside it.")));
+        using var csv = new CsvReader(reader, Configuration(line => errors.Add($"line {line}", "A quote inside a cell that is not quoted: quote the whole cell and double the quotes inside it.")));
         try
         {
             if (!csv.Read() || !csv.ReadHeader() || csv.HeaderRecord is not { Length: > 0 } header)
             {
-                Error("file", "The file is empty: its first line names the columns (Name, Vendor, Version, …).");
-                return (rows, errors);
+                errors.Add("file", "The file is empty: its first line names the columns (Name, Vendor, Version, …).");
+                return rows;
             }
             var positions = new Dictionary<string, int>();
             for (var i = 0; i < header.Length; i++)
@@ -89,20 +82,20 @@ public static class ApplicationCsv
                 var column = Columns.FirstOrDefault(c => Same(c.Header, header[i]) || Same(c.Field, header[i]));
                 if (column.Header is null)
                 {
-                    Error($"line 1, {header[i]}", $"Unknown column: the columns are {string.Join(", ", Columns.Select(c => c.Header))}.");
+                    errors.Add($"line 1, {header[i]}", $"Unknown column: the columns are {string.Join(", ", Columns.Select(c => c.Header))}.");
                 }
                 else if (!positions.TryAdd(column.Header, i))
                 {
-                    Error($"line 1, {header[i]}", "This column appears twice.");
+                    errors.Add($"line 1, {header[i]}", "This column appears twice.");
                 }
             }
             if (!positions.ContainsKey("Name"))
             {
-                Error("line 1, Name", "The Name column is required.");
+                errors.Add("line 1, Name", "The Name column is required.");
             }
-            if (errors.Count > 0)
+            if (errors.Any)
             {
-                return (rows, errors);
+                return rows;
             }
             var present = positions.Keys.ToHashSet();
             string? Cell(string column) => positions.TryGetValue(column, out var i) ? csv.GetField(i) : null;
@@ -115,12 +108,12 @@ public static class ApplicationCsv
                 }
                 if (rows.Count == MaxRows)
                 {
-                    Error($"line {line}", $"An import holds at most {MaxRows:N0} applications.");
+                    errors.Add($"line {line}", $"An import holds at most {MaxRows:N0} applications.");
                     break;
                 }
                 if (record.Length > header.Length)
                 {
-                    Error($"line {line}", $"This row has {record.Length} cells for {header.Length} columns: quote cells that contain commas.");
+                    errors.Add($"line {line}", $"This row has {record.Length} cells for {header.Length} columns: quote cells that contain commas.");
                     continue;
                 }
                 int? users = null;
@@ -132,7 +125,7 @@ public static class ApplicationCsv
                     }
                     else
                     {
-                        Error($"line {line}, Users", $"'{count}' is not a whole number of users.");
+                        errors.Add($"line {line}, Users", $"'{count}' is not a whole number of users.");
                         continue;
                     }
                 }
@@ -152,9 +145,9 @@ public static class ApplicationCsv
         }
         catch (CsvHelperException e)
         {
-            Error($"line {e.Context?.Parser?.RawRow ?? 0}", "This line is not valid CSV (a quote that is not closed, or a stray quote inside a cell).");
+            errors.Add($"line {e.Context?.Parser?.RawRow ?? 0}", "This line is not valid CSV (a quote that is not closed, or a stray quote inside a cell).");
         }
-        return (rows, errors);
+        return rows;
     }
 
     /// <summary>The column a field of <see cref="ApplicationInput"/> is read from, for error keys.</summary>

@@ -1,4 +1,5 @@
 using ChangeDesk.Data;
+using ChangeDesk.Support;
 using ChangeDesk.Tenancy;
 using ChangeDesk.Web;
 using Microsoft.EntityFrameworkCore;
@@ -20,7 +21,8 @@ public sealed class ImportApplications(ChangeDeskDb db, CurrentUser user, Applic
         {
             throw new ForbiddenException("A tenant's application catalog is kept by its admins (or a provider admin); others read it.");
         }
-        var (rows, errors) = ApplicationCsv.Read(csv);
+        var errors = new Errors();
+        var rows = ApplicationCsv.Read(csv, errors);
         var stored = await db.BusinessApplications.AsNoTracking().Where(a => a.TenantId == tenant).ToDictionaryAsync(a => a.NameKey, ct);
         var valid = new List<(int Line, ApplicationInput.Valid App)>();
         var lines = new Dictionary<string, int>();
@@ -29,27 +31,24 @@ public sealed class ImportApplications(ChangeDeskDb db, CurrentUser user, Applic
             var input = row.Input.Name is { } name && stored.TryGetValue(BusinessApplication.KeyOf(name), out var current)
                 ? Merge(row.Input, row.Columns, current)
                 : row.Input;
-            var app = input.Check((field, message) => Add(errors, $"line {row.Line}, {ApplicationCsv.ColumnOf(field)}", message));
+            var app = input.Check((field, message) => errors.Add($"line {row.Line}, {ApplicationCsv.ColumnOf(field)}", message));
             if (app is null)
             {
                 continue;
             }
             if (lines.TryGetValue(BusinessApplication.KeyOf(app.Name), out var first))
             {
-                Add(errors, $"line {row.Line}, Name", $"'{app.Name}' is already on line {first}: an application appears once.");
+                errors.Add($"line {row.Line}, Name", $"'{app.Name}' is already on line {first}: an application appears once.");
                 continue;
             }
             lines[BusinessApplication.KeyOf(app.Name)] = row.Line;
             valid.Add((row.Line, app));
         }
-        if (errors.Count == 0 && valid.Count == 0)
+        if (!errors.Any && valid.Count == 0)
         {
-            Add(errors, "file", "The file has a header but no applications.");
+            errors.Add("file", "The file has a header but no applications.");
         }
-        if (errors.Count > 0)
-        {
-            throw new ValidationFailedException(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
-        }
+        errors.ThrowIfAny();
         return await db.WriteAsync($"Import {valid.Count} applications", async () =>
         {
             var now = clock.GetUtcNow();
@@ -91,12 +90,4 @@ public sealed class ImportApplications(ChangeDeskDb db, CurrentUser user, Applic
         Users = columns.Contains("Users") ? row.Users : current.Users,
     };
 
-    static void Add(Dictionary<string, List<string>> errors, string key, string message)
-    {
-        if (!errors.TryGetValue(key, out var list))
-        {
-            errors[key] = list = [];
-        }
-        list.Add(message);
-    }
 }

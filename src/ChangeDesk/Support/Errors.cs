@@ -16,6 +16,8 @@ sealed class Errors
         list.Add(message);
     }
 
+    public bool Any => byField.Count > 0;
+
     public void ThrowIfAny()
     {
         if (byField.Count > 0)
